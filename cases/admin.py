@@ -1,0 +1,161 @@
+from django.contrib import admin
+
+from cases import rules
+from cases.models import Case, CaseICDCode
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "Status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return rules.STATUS_CHOICES
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.with_status(self.value())
+        return queryset
+
+
+class CaseICDCodeInline(admin.TabularInline):
+    model = CaseICDCode
+    extra = 0
+    fields = ("icd_code", "icd_hauptgruppe", "created_at")
+    readonly_fields = ("created_at",)
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = (
+        "fall_id",
+        "jahr",
+        "kw",
+        "datum",
+        "fallgruppe",
+        "nachname",
+        "vorname",
+        "status_label",
+        "icd",
+        "gutachten_typ",
+    )
+    list_filter = ("jahr", "fallgruppe", StatusFilter, "quelle", "gutachten", "abgerechnet")
+    search_fields = ("fall_id", "nachname", "vorname", "kvnr", "crm_ticket_id")
+    date_hierarchy = "datum"
+    readonly_fields = (
+        "fall_id",
+        "jahr",
+        "kw",
+        "import_log",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "coding_by",
+        "coding_at",
+        "icd_entered_by",
+        "icd_entered_at",
+    )
+    inlines = [CaseICDCodeInline]
+    list_per_page = 50
+    show_full_result_count = False
+    list_select_related = False
+    fieldsets = (
+        (
+            "Fall",
+            {
+                "fields": (
+                    "fall_id",
+                    "crm_ticket_id",
+                    "quelle",
+                    "import_log",
+                    "datum",
+                    "jahr",
+                    "kw",
+                    "fallgruppe",
+                    "thema",
+                )
+            },
+        ),
+        (
+            "Person",
+            {
+                "fields": (
+                    "nachname",
+                    "vorname",
+                    "geburtsdatum",
+                    "kvnr",
+                    "geschlecht",
+                    "telefon",
+                    "email",
+                )
+            },
+        ),
+        (
+            "Beratung",
+            {
+                "fields": (
+                    "bearbeiter",
+                    "kontaktkanal",
+                    "kurzbeschreibung",
+                    "fragestellung",
+                    "behandelnde_klinik",
+                )
+            },
+        ),
+        (
+            "Unterlagen / Abschluss",
+            {
+                "fields": (
+                    "unterlagen",
+                    "unterlagen_angefordert_am",
+                    "unterlagen_eingang_am",
+                    "ablehnung",
+                    "ablehnungsgrund",
+                    "abbruch",
+                    "abbruchgrund",
+                    "abbruch_am",
+                )
+            },
+        ),
+        (
+            "Gutachten",
+            {
+                "fields": (
+                    "gutachten",
+                    "gutachter",
+                    "gutachten_am",
+                    "gutachten_typ",
+                    "therapieaenderung",
+                    "ta_diagnosekorrektur",
+                    "ta_unterversorgung",
+                    "ta_uebertherapie",
+                    "coding_by",
+                    "coding_at",
+                )
+            },
+        ),
+        ("ICD", {"fields": ("icd", "icd_entered_by", "icd_entered_at")}),
+        (
+            "Abrechnung",
+            {
+                "fields": (
+                    "abgerechnet",
+                    "abrechnungsdatum",
+                    "rechnungsnummer",
+                    "betrag",
+                    "bemerkung",
+                )
+            },
+        ),
+        ("Verlauf", {"fields": ("created_at", "created_by", "updated_at", "updated_by")}),
+    )
+
+    @admin.display(description="Status")
+    def status_label(self, obj):
+        return obj.status_label
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,314 @@
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+
+from cases import rules
+
+TEXT_FIELDS = (
+    "thema",
+    "nachname",
+    "vorname",
+    "telefon",
+    "email",
+    "bearbeiter",
+    "kurzbeschreibung",
+    "fragestellung",
+    "behandelnde_klinik",
+    "ablehnungsgrund",
+    "abbruchgrund",
+    "gutachter",
+    "rechnungsnummer",
+    "bemerkung",
+)
+
+
+class Quelle(models.TextChoices):
+    CRM_CSV = "crm_csv", "CRM-Import"
+    HISTORISCH = "historisch", "Historischer Import"
+    MANUELL = "manuell", "Manuell"
+
+
+class Geschlecht(models.TextChoices):
+    W = "w", "weiblich"
+    M = "m", "männlich"
+    D = "d", "divers"
+
+
+class Kontaktkanal(models.TextChoices):
+    TELEFON = "telefon", "Telefon"
+    EMAIL = "email", "E-Mail"
+    POST = "post", "Post"
+    PORTAL = "portal", "Portal"
+
+
+class CaseQuerySet(models.QuerySet):
+    def with_status(self, status):
+        """Filter by the derived status (domain.md §3), first match wins."""
+        open_end = Q(abbruch=False, ablehnung=False)
+        conditions = {
+            "abgebrochen": Q(abbruch=True),
+            "abgelehnt": Q(abbruch=False, ablehnung=True),
+            "gutachten_codiert": open_end & Q(gutachten=True, gutachten_typ__isnull=False),
+            "gutachten": open_end & Q(gutachten=True, gutachten_typ__isnull=True),
+            "unterlagen": open_end & Q(gutachten=False, unterlagen=True),
+            "offen": open_end & Q(gutachten=False, unterlagen=False),
+        }
+        if status not in conditions:
+            raise ValueError(f"unknown status {status!r}")
+        return self.filter(conditions[status])
+
+    def pending_icd(self):
+        return self.filter(Q(icd__isnull=True) | Q(icd=""))
+
+    def pending_coding(self):
+        return self.filter(gutachten=True, gutachten_typ__isnull=True)
+
+
+class Case(models.Model):
+    # Identity and origin
+    fall_id = models.CharField("Fall-ID", max_length=100, unique=True, editable=False)
+    crm_ticket_id = models.CharField(
+        "CRM-Ticket", max_length=50, unique=True, null=True, blank=True
+    )
+    quelle = models.CharField("Quelle", max_length=20, choices=Quelle.choices)
+    import_log = models.ForeignKey(
+        "imports.ImportLog",
+        verbose_name="Import",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+    datum = models.DateField("Datum")
+    jahr = models.PositiveSmallIntegerField("Jahr", editable=False)
+    kw = models.PositiveSmallIntegerField("KW", editable=False)
+    fallgruppe = models.CharField("Fallgruppe", max_length=10, choices=rules.FALLGRUPPE_CHOICES)
+    thema = models.CharField("Thema", max_length=255, blank=True)
+
+    # Insured person
+    nachname = models.CharField("Nachname", max_length=100)
+    vorname = models.CharField("Vorname", max_length=100, blank=True)
+    geburtsdatum = models.DateField("Geburtsdatum", null=True, blank=True)
+    kvnr = models.CharField("KVNR", max_length=20, null=True, blank=True, db_index=True)
+    geschlecht = models.CharField(
+        "Geschlecht", max_length=1, choices=Geschlecht.choices, blank=True
+    )
+    telefon = models.CharField("Telefon", max_length=50, blank=True)
+    email = models.CharField("E-Mail", max_length=254, blank=True)
+
+    # Counselling
+    bearbeiter = models.CharField("Bearbeiter", max_length=100, blank=True)
+    kontaktkanal = models.CharField(
+        "Kontaktkanal", max_length=10, choices=Kontaktkanal.choices, blank=True
+    )
+    kurzbeschreibung = models.TextField("Kurzbeschreibung", blank=True)
+    fragestellung = models.TextField("Fragestellung", blank=True)
+    behandelnde_klinik = models.CharField("Behandelnde Klinik", max_length=200, blank=True)
+
+    # Documents, end states
+    unterlagen = models.BooleanField("Unterlagen", default=False)
+    unterlagen_angefordert_am = models.DateField("Unterlagen angefordert", null=True, blank=True)
+    unterlagen_eingang_am = models.DateField("Unterlagen Eingang", null=True, blank=True)
+    ablehnung = models.BooleanField("Ablehnung", default=False)
+    ablehnungsgrund = models.TextField("Ablehnungsgrund", blank=True)
+    abbruch = models.BooleanField("Abbruch", default=False)
+    abbruchgrund = models.TextField("Abbruchgrund", blank=True)
+    abbruch_am = models.DateField("Abbruch am", null=True, blank=True)
+
+    # Gutachten and its coding
+    gutachten = models.BooleanField("Gutachten", default=False)
+    gutachter = models.CharField("Gutachter", max_length=200, blank=True)
+    gutachten_am = models.DateField("Gutachten am", null=True, blank=True)
+    gutachten_typ = models.CharField(
+        "Gutachten-Typ", max_length=20, choices=rules.GUTACHTEN_TYP_CHOICES, null=True, blank=True
+    )
+    therapieaenderung = models.CharField(
+        "Therapieänderung",
+        max_length=4,
+        choices=rules.THERAPIEAENDERUNG_CHOICES,
+        null=True,
+        blank=True,
+    )
+    ta_diagnosekorrektur = models.BooleanField("Diagnosekorrektur", default=False)
+    ta_unterversorgung = models.BooleanField("Unterversorgung", default=False)
+    ta_uebertherapie = models.BooleanField("Übertherapie", default=False)
+    coding_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="codiert von",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    coding_at = models.DateTimeField("codiert am", null=True, blank=True)
+
+    # ICD
+    icd = models.CharField("ICD", max_length=255, null=True, blank=True)
+    icd_entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="ICD erfasst von",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    icd_entered_at = models.DateTimeField("ICD erfasst am", null=True, blank=True)
+
+    # Billing and misc
+    abgerechnet = models.BooleanField("Abgerechnet", default=False)
+    abrechnungsdatum = models.DateField("Abrechnungsdatum", null=True, blank=True)
+    rechnungsnummer = models.CharField("Rechnungsnummer", max_length=50, blank=True)
+    betrag = models.DecimalField("Betrag", max_digits=10, decimal_places=2, null=True, blank=True)
+    bemerkung = models.TextField("Bemerkung", blank=True)
+
+    # Normalised (nachname, vorname, geburtsdatum, fallgruppe, datum) so that duplicate detection
+    # never depends on a database collation (domain.md §4).
+    duplicate_key = models.CharField(max_length=320, db_index=True, editable=False)
+
+    created_at = models.DateTimeField("angelegt am", auto_now_add=True)
+    updated_at = models.DateTimeField("geändert am", auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="angelegt von",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="geändert von",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "Fall"
+        verbose_name_plural = "Fälle"
+        ordering = ["-datum", "-id"]
+        indexes = [
+            models.Index(fields=["jahr", "kw"], name="case_jahr_kw_idx"),
+            models.Index(fields=["fallgruppe"], name="case_fallgruppe_idx"),
+            models.Index(fields=["datum"], name="case_datum_idx"),
+            models.Index(fields=["nachname", "vorname"], name="case_name_idx"),
+            models.Index(fields=["icd", "jahr", "kw"], name="case_pending_icd_idx"),
+            models.Index(fields=["gutachten", "gutachten_typ"], name="case_pending_coding_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fallgruppe__in=list(rules.FALLGRUPPEN)), name="case_fallgruppe_valid"
+            ),
+            models.CheckConstraint(condition=Q(kw__gte=1, kw__lte=53), name="case_kw_range"),
+            models.CheckConstraint(
+                condition=Q(jahr__gte=2000, jahr__lte=2100), name="case_jahr_range"
+            ),
+            models.CheckConstraint(condition=Q(quelle__in=Quelle.values), name="case_quelle_valid"),
+            models.CheckConstraint(
+                condition=Q(gutachten_typ__isnull=True)
+                | Q(gutachten=True, gutachten_typ__in=["Bestätigung", "Alternative"]),
+                name="case_gutachten_typ_needs_gutachten",
+            ),
+            models.CheckConstraint(
+                condition=Q(therapieaenderung__isnull=True)
+                | Q(gutachten=True, therapieaenderung__in=["Ja", "Nein"]),
+                name="case_therapieaenderung_needs_gutachten",
+            ),
+            models.CheckConstraint(
+                condition=Q(therapieaenderung="Ja")
+                | Q(ta_diagnosekorrektur=False, ta_unterversorgung=False, ta_uebertherapie=False),
+                name="case_ta_flags_need_ta_ja",
+            ),
+        ]
+
+    def __str__(self):
+        # fall_id carries a surname; the admin and pages show it to authorised users only.
+        return self.fall_id or f"Fall {self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.normalize()
+        if self.fall_id or self.pk:
+            return super().save(*args, **kwargs)
+        # fall_id is given once; a concurrent save may take the same id between our read and our
+        # insert, so the unique key decides and we retry with the next suffix.
+        for _attempt in range(20):
+            self.fall_id = next_fall_id(self.jahr, self.kw, self.fallgruppe, self.nachname)
+            try:
+                with transaction.atomic():
+                    return super().save(*args, **kwargs)
+            except IntegrityError:
+                if not Case.objects.filter(fall_id=self.fall_id).exists():
+                    self.fall_id = ""
+                    raise
+                self.fall_id = ""
+        raise IntegrityError("no free fall_id after 20 attempts")
+
+    def normalize(self):
+        """Trim text, upper-case KVNR/ICD, derive jahr/kw and the duplicate key from the values."""
+        for name in TEXT_FIELDS:
+            setattr(self, name, rules.clean_text(getattr(self, name)))
+        self.crm_ticket_id = rules.clean_text(self.crm_ticket_id) or None
+        self.kvnr = rules.normalize_kvnr(self.kvnr)
+        self.icd = rules.clean_text(self.icd).upper() or None
+        if self.datum:
+            self.jahr, self.kw = rules.iso_week(self.datum)
+        self.duplicate_key = rules.duplicate_key(
+            nachname=self.nachname,
+            vorname=self.vorname,
+            geburtsdatum=self.geburtsdatum,
+            fallgruppe=self.fallgruppe,
+            datum=self.datum,
+        )
+
+    @property
+    def status(self):
+        return rules.derive_status(
+            abbruch=self.abbruch,
+            ablehnung=self.ablehnung,
+            gutachten=self.gutachten,
+            gutachten_typ=self.gutachten_typ,
+            unterlagen=self.unterlagen,
+        )
+
+    @property
+    def status_label(self):
+        return dict(rules.STATUS_CHOICES)[self.status]
+
+    @property
+    def kvnr_valid(self):
+        return not self.kvnr or rules.kvnr_is_valid(self.kvnr)
+
+
+def next_fall_id(jahr, kw, fallgruppe, nachname, taken=None):
+    """The first free fall_id for these values; `taken` adds ids reserved but not yet saved."""
+    stem = f"{jahr}-{kw:02d}-{fallgruppe}-"
+    existing = set(Case.objects.filter(fall_id__startswith=stem).values_list("fall_id", flat=True))
+    if taken:
+        existing |= taken
+    suffix = 1
+    while True:
+        candidate = rules.build_fall_id(jahr, kw, fallgruppe, nachname, suffix=suffix)
+        if candidate not in existing:
+            return candidate
+        suffix += 1
+
+
+class CaseICDCode(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="icd_codes")
+    icd_code = models.CharField("ICD-Code", max_length=10)
+    icd_hauptgruppe = models.CharField("Hauptgruppe", max_length=3, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ICD-Code"
+        verbose_name_plural = "ICD-Codes"
+        constraints = [
+            models.UniqueConstraint(fields=["case", "icd_code"], name="caseicd_unique_code"),
+        ]
+        indexes = [models.Index(fields=["icd_code"], name="caseicd_code_idx")]
+
+    def __str__(self):
+        return self.icd_code

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from dak_portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("konto/", include("allauth.urls")),
+    path("verwaltung/django/", admin.site.urls),
+]
+
+handler403 = "dak_portal.views.permission_denied"
+handler404 = "dak_portal.views.page_not_found"
+handler500 = "dak_portal.views.server_error"

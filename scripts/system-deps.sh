@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what the operating system must provide (Debian/Ubuntu) when it is missing:
+# headers that mysqlclient builds against, pkg-config, a C compiler, Node.js/npm for front-end
+# assets. As root it installs with apt-get; otherwise it says exactly what to install.
+set -euo pipefail
+
+missing=()
+pkg-config --exists mariadb 2>/dev/null || pkg-config --exists mysqlclient 2>/dev/null ||
+  missing+=(libmariadb-dev)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v gcc >/dev/null || missing+=(build-essential)
+command -v npm >/dev/null || missing+=(nodejs npm)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+if [ "${WITH_BROWSER:-0}" = 1 ] && ! command -v chromium >/dev/null; then
+  missing+=(chromium)
+fi
+python3 - <<'PY' || { echo "Python 3.11 oder neuer wird benötigt (python3 --version)." >&2; exit 1; }
+import sys
+sys.exit(0 if sys.version_info >= (3, 11) else 1)
+PY
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Installiere Systempakete: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "Es fehlen Systempakete. Bitte installieren Sie:" >&2
+  echo "  sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
