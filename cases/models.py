@@ -218,7 +218,8 @@ class Case(models.Model):
                 name="case_therapieaenderung_needs_gutachten",
             ),
             models.CheckConstraint(
-                condition=Q(therapieaenderung="Ja")
+                # NULL = 'Ja' is unknown, which a CHECK lets pass: test for NULL explicitly.
+                condition=Q(therapieaenderung__isnull=False, therapieaenderung="Ja")
                 | Q(ta_diagnosekorrektur=False, ta_unterversorgung=False, ta_uebertherapie=False),
                 name="case_ta_flags_need_ta_ja",
             ),

@@ -7,6 +7,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("konto/", include("allauth.urls")),
+    path("verwaltung/", include("accounts.urls")),
+    path("faelle/", include("cases.urls")),
+    path("import/", include("imports.urls")),
+    path("codierung/", include("coding.urls")),
+    path("berichte/", include("reports.urls")),
     path("verwaltung/django/", admin.site.urls),
 ]
 
