@@ -182,7 +182,7 @@ def test_concurrent_saves_never_share_a_fall_id():
             barrier.wait()
             for j in range(5):
                 make_case(vorname=f"T{n}-{j}")
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+        except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:
             connections.close_all()

@@ -1,0 +1,140 @@
+"""Upload of a coded ICD workbook (formats.md §3): check every row, then save the valid ones in
+one transaction; rows in error never block the others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role
+from cases import rules
+from cases.models import Case
+from coding.services import case_icd_set, stored_codes
+from imports.models import ImportLog, ImportType
+from imports.readers.icd_workbook import read_icd_workbook
+from imports.services import file_sha256
+
+GESPEICHERT = "gespeichert"
+UNVERAENDERT = "unverändert"
+FEHLER = "fehler"
+
+
+@dataclass
+class IcdRowResult:
+    row_number: int
+    fall_id: str
+    status: str
+    icd: str = ""
+    message: str = ""
+    case_id: int | None = None
+
+
+def icd_workbook_check(data: bytes) -> list[IcdRowResult]:
+    """Read the workbook and decide per row (no writes); raises FileRejected for a bad file."""
+    result = read_icd_workbook(data, max_bytes=settings.IMPORT_MAX_BYTES)
+    rows = []
+    for row in result.rows:
+        fall_id = rules.clean_text(row.values.get("fall_id"))
+        item = IcdRowResult(row_number=row.row_number, fall_id=fall_id, status=FEHLER)
+        if not row.ok:
+            item.message = "; ".join(p.message for p in row.errors)
+        else:
+            try:
+                codes = rules.parse_icd(row.values.get("icd_raw"))
+                item.icd = rules.icd_join(codes)
+                item.status = GESPEICHERT
+            except rules.RuleError as exc:
+                item.message = exc.message
+        rows.append(item)
+
+    cases = {
+        c.fall_id: c
+        for c in Case.objects.filter(fall_id__in={r.fall_id for r in rows if r.fall_id}).only(
+            "id", "fall_id", "icd"
+        )
+    }
+    by_fall_id = {}
+    for item in rows:
+        if item.status == FEHLER:
+            continue
+        case = cases.get(item.fall_id)
+        if case is None:
+            item.status = FEHLER
+            item.message = "Unbekannte Fall-ID."
+            continue
+        item.case_id = case.pk
+        by_fall_id.setdefault(item.fall_id, []).append(item)
+
+    for items in by_fall_id.values():
+        code_sets = {frozenset(rules.parse_icd(i.icd)) for i in items}
+        if len(code_sets) > 1:
+            for i in items:
+                i.status = FEHLER
+                i.message = (
+                    "Dieselbe Fall-ID steht mehrfach mit verschiedenen ICD-Codes in der Datei."
+                )
+            continue
+        case = cases[items[0].fall_id]
+        same = bool(case.icd) and stored_codes(case) == code_sets.pop()
+        for n, i in enumerate(items):
+            if same or n > 0:
+                i.status = UNVERAENDERT
+                i.message = "Der Fall hat bereits diese Codes." if same else "Wiederholte Zeile."
+    return rows
+
+
+def icd_workbook_import(*, data: bytes, file_name: str, user, request=None):
+    """Check and save a coded workbook; returns (ImportLog, row results)."""
+    from accounts import audit, notifications
+
+    rows = icd_workbook_check(data)
+    to_save = [r for r in rows if r.status == GESPEICHERT]
+    now = timezone.now()
+    with transaction.atomic():
+        cases = Case.objects.select_for_update().in_bulk([r.case_id for r in to_save])
+        for item in to_save:
+            changed = case_icd_set(
+                case=cases[item.case_id], codes=rules.parse_icd(item.icd), user=user, now=now
+            )
+            if not changed:
+                item.status = UNVERAENDERT
+                item.message = "Der Fall hat bereits diese Codes."
+        saved = [r for r in rows if r.status == GESPEICHERT]
+        log = ImportLog.objects.create(
+            file_name=file_name,
+            import_type=ImportType.ICD,
+            sha256=file_sha256(data),
+            rows_read=len(rows),
+            updated=len(saved),
+            skipped=sum(1 for r in rows if r.status == UNVERAENDERT),
+            errors=sum(1 for r in rows if r.status == FEHLER),
+            user=user,
+            details={
+                "updated_case_ids": [r.case_id for r in saved],
+                "errors": [
+                    {"row": r.row_number, "column": "ICD", "message": r.message}
+                    for r in rows
+                    if r.status == FEHLER
+                ],
+            },
+        )
+        audit.record(
+            action="import.icd",
+            user=user,
+            entity=log,
+            new={"aktualisiert": log.updated, "unverändert": log.skipped, "fehler": log.errors},
+            request=request,
+        )
+        if saved and user is not None and user.role == Role.DAK_MITARBEITER:
+            notifications.notify(
+                "icd_uploaded",
+                actor=user,
+                title="ICD-Codierung hochgeladen",
+                message=f"{len(saved)} Fälle wurden per ICD-Arbeitsmappe codiert.",
+                link=f"/import/protokoll/{log.pk}/",
+                obj=log,
+            )
+    return log, rows

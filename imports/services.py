@@ -1,0 +1,565 @@
+"""Import use cases shared by the web pages and the management commands.
+
+A file goes through two steps: ``import_prepare`` reads it and classifies every row against the
+database without writing anything (the preview), ``import_commit`` classifies again inside one
+transaction under the import lock and writes (so rows that another import created in between are
+skipped, never doubled). Duplicate detection follows domain.md §4 with a fixed number of queries
+per chunk of rows, never one per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from cases import rules
+from cases.models import Case, CaseICDCode, Quelle
+from imports.models import ImportLock, ImportLog, ImportType
+from imports.readers.base import FileRejected, ParsedRow, Problem
+from imports.readers.crm import read_crm_csv
+from imports.readers.historical import read_historical_workbook
+
+logger = logging.getLogger(__name__)
+
+NEU = "neu"
+UPDATE = "aktualisierung"
+DUPLIKAT = "duplikat"
+FEHLER = "fehler"
+KINDS = (NEU, UPDATE, DUPLIKAT, FEHLER)
+KIND_LABELS = {NEU: "neu", UPDATE: "Aktualisierung", DUPLIKAT: "Duplikat", FEHLER: "Fehler"}
+
+# Chunk size for IN (...) lookups: big enough to keep queries few, small enough for any server.
+LOOKUP_CHUNK = 5000
+BATCH_SIZE = 1000
+
+# Case fields an import may set. jahr/kw/fall_id are derived; fall_id in a workbook is the
+# Excel sync (a later capability) and is not used to match here.
+IMPORT_FIELDS = (
+    "crm_ticket_id",
+    "datum",
+    "fallgruppe",
+    "thema",
+    "nachname",
+    "vorname",
+    "geburtsdatum",
+    "kvnr",
+    "geschlecht",
+    "telefon",
+    "email",
+    "bearbeiter",
+    "kontaktkanal",
+    "kurzbeschreibung",
+    "fragestellung",
+    "behandelnde_klinik",
+    "unterlagen",
+    "unterlagen_angefordert_am",
+    "unterlagen_eingang_am",
+    "ablehnung",
+    "ablehnungsgrund",
+    "abbruch",
+    "abbruchgrund",
+    "abbruch_am",
+    "gutachten",
+    "gutachter",
+    "gutachten_am",
+    "gutachten_typ",
+    "therapieaenderung",
+    "ta_diagnosekorrektur",
+    "ta_unterversorgung",
+    "ta_uebertherapie",
+    "icd",
+    "abgerechnet",
+    "abrechnungsdatum",
+    "rechnungsnummer",
+    "betrag",
+    "bemerkung",
+)
+TA_FLAGS = ("ta_diagnosekorrektur", "ta_unterversorgung", "ta_uebertherapie")
+_FIELD_TYPES = {name: Case._meta.get_field(name).get_internal_type() for name in IMPORT_FIELDS}
+
+QUELLE_BY_TYPE = {ImportType.CRM_CSV: Quelle.CRM_CSV, ImportType.HISTORISCH: Quelle.HISTORISCH}
+
+
+class ImportFailed(Exception):
+    """The import could not be written; nothing was changed. ``message`` is German."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Outcome:
+    """What happens to one row: its kind, the matched case and the fields it would fill."""
+
+    row: ParsedRow
+    kind: str
+    case_id: int | None = None
+    fills: dict = field(default_factory=dict)
+    duplicate_of_row: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def messages(self):
+        return [p.message for p in self.row.errors + self.row.warnings] + self.notes
+
+
+@dataclass
+class ImportPlan:
+    import_type: str
+    file_name: str
+    sha256: str
+    rows: list[ParsedRow]
+    notices: list[Problem]
+    sheets: list[tuple[str, int]]
+    outcomes: list[Outcome] = field(default_factory=list)
+    previous_import: ImportLog | None = None
+
+    @property
+    def rows_read(self):
+        return len(self.rows)
+
+    @property
+    def counts(self):
+        counts = dict.fromkeys(KINDS, 0)
+        for outcome in self.outcomes:
+            counts[outcome.kind] += 1
+        counts["warnungen"] = sum(1 for o in self.outcomes if o.row.warnings or o.notes)
+        return counts
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_import_file(import_type, data, *, sheet=None):
+    """Parse a file into rows, notices and (sheet, rows read) pairs; raises FileRejected."""
+    limit = settings.IMPORT_MAX_BYTES
+    if import_type == ImportType.CRM_CSV:
+        result = read_crm_csv(data, max_bytes=limit)
+        return result.rows, list(result.notices), [("", result.rows_read)]
+    if import_type == ImportType.HISTORISCH:
+        result = read_historical_workbook(data, sheet=sheet, max_bytes=limit)
+        rows = [row for sheet_result in result.sheets for row in sheet_result.rows]
+        sheets = [(s.name, s.rows_read) for s in result.sheets]
+        return rows, list(result.notices), sheets
+    raise ValueError(f"unsupported import type {import_type!r}")
+
+
+def import_prepare(*, import_type, data: bytes, file_name: str, sheet=None) -> ImportPlan:
+    """Read and classify a file without writing anything (the preview)."""
+    rows, notices, sheets = read_import_file(import_type, data, sheet=sheet)
+    sha = file_sha256(data)
+    plan = ImportPlan(
+        import_type=import_type,
+        file_name=file_name,
+        sha256=sha,
+        rows=rows,
+        notices=notices,
+        sheets=sheets,
+        previous_import=ImportLog.objects.filter(sha256=sha, import_type=import_type).first(),
+    )
+    plan.outcomes = classify(rows)
+    return plan
+
+
+# --- classification ---------------------------------------------------------------------------
+
+
+def _is_empty(value):
+    return value is None or value == "" or value is False
+
+
+def _chunks(items, size=LOOKUP_CHUNK):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _row_key(values):
+    return rules.duplicate_key(
+        nachname=values.get("nachname"),
+        vorname=values.get("vorname"),
+        geburtsdatum=values.get("geburtsdatum"),
+        fallgruppe=values.get("fallgruppe"),
+        datum=values.get("datum"),
+    )
+
+
+def _load_matches(rows):
+    """Existing cases by ticket and by duplicate key, with the values fills are computed on."""
+    tickets = {r.values.get("crm_ticket_id") for r in rows if r.values.get("crm_ticket_id")}
+    keys = {_row_key(r.values) for r in rows}
+    fields = ("id", "duplicate_key", *IMPORT_FIELDS)
+    cases = {}
+    for chunk in _chunks(tickets):
+        for values in Case.objects.filter(crm_ticket_id__in=chunk).values(*fields):
+            cases[values["id"]] = values
+    for chunk in _chunks(keys):
+        for values in Case.objects.filter(duplicate_key__in=chunk).values(*fields):
+            cases[values["id"]] = values
+    by_ticket = {}
+    by_key = {}
+    # The lowest id wins when several cases share a key (e.g. created by hand before).
+    for case_id in sorted(cases):
+        values = cases[case_id]
+        if values["crm_ticket_id"]:
+            by_ticket.setdefault(rules.clean_text(values["crm_ticket_id"]).upper(), case_id)
+        by_key.setdefault(values["duplicate_key"], case_id)
+    return cases, by_ticket, by_key
+
+
+def _fills(current: dict, incoming: dict):
+    """Fields an import may fill on a case (domain.md §3): only empty ones, never clearing.
+
+    Values the constraints would refuse in combination with what the case already holds
+    (a Gutachten-Typ on a case without Gutachten, TA flags without Therapieänderung Ja) are
+    dropped with a note instead of failing the whole import.
+    """
+    fills = {}
+    for name in IMPORT_FIELDS:
+        new = incoming.get(name)
+        if _is_empty(new):
+            continue
+        if _is_empty(current.get(name)):
+            fills[name] = new
+    notes = []
+    merged = {**current, **fills}
+    if not merged.get("gutachten"):
+        for name in ("gutachten_typ", "therapieaenderung"):
+            if name in fills:
+                del fills[name]
+                notes.append(
+                    "Gutachten-Typ/Therapieänderung nicht übernommen: der Fall hat kein Gutachten."
+                )
+    if merged.get("therapieaenderung") != "Ja":
+        dropped = [name for name in TA_FLAGS if name in fills]
+        for name in dropped:
+            del fills[name]
+        if dropped:
+            notes.append("Therapieänderungs-Arten nicht übernommen: Therapieänderung ist nicht Ja.")
+    return fills, notes
+
+
+def classify(rows: list[ParsedRow]) -> list[Outcome]:
+    """Classify rows as neu / Aktualisierung / Duplikat / Fehler (domain.md §4)."""
+    cases, by_ticket, by_key = _load_matches([r for r in rows if r.ok])
+    outcomes = []
+    seen_ticket = {}
+    seen_key = {}
+    for row in rows:
+        if not row.ok:
+            outcomes.append(Outcome(row=row, kind=FEHLER))
+            continue
+        ticket = rules.clean_text(row.values.get("crm_ticket_id")).upper() or None
+        key = _row_key(row.values)
+        if ticket and ticket in seen_ticket:
+            earlier = seen_ticket[ticket]
+        elif ticket and ticket in by_ticket:
+            earlier = None  # a known ticket decides over an earlier row with the same person
+        else:
+            earlier = seen_key.get(key)
+        if earlier is not None:
+            outcome = _merge_into_earlier(row, earlier, cases)
+            primary = earlier
+        else:
+            outcome = primary = _classify_against_database(
+                row, ticket, key, cases, by_ticket, by_key
+            )
+        if ticket:
+            seen_ticket.setdefault(ticket, primary)
+        seen_key.setdefault(key, primary)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _classify_against_database(row, ticket, key, cases, by_ticket, by_key):
+    ticket_case = by_ticket.get(ticket) if ticket else None
+    key_case = by_key.get(key)
+    notes = []
+    if ticket_case and key_case and ticket_case != key_case:
+        notes.append(
+            "CRM-Ticket und Personendaten passen zu verschiedenen Fällen; "
+            "das CRM-Ticket entscheidet."
+        )
+    case_id = ticket_case or key_case
+    if case_id is None:
+        return Outcome(row=row, kind=NEU, notes=notes)
+    fills, fill_notes = _fills(cases[case_id], row.values)
+    kind = UPDATE if fills else DUPLIKAT
+    return Outcome(row=row, kind=kind, case_id=case_id, fills=fills, notes=notes + fill_notes)
+
+
+def _merge_into_earlier(row, earlier: Outcome, cases):
+    """A row repeating an earlier row of the same file is a duplicate of that row; what it
+    knows beyond the earlier row still fills the case (same fill-only rule)."""
+    duplicate = Outcome(row=row, kind=DUPLIKAT, duplicate_of_row=earlier.row.row_number)
+    if earlier.kind == NEU:
+        extra, notes = _fills(earlier.row.values, row.values)
+        earlier.row.values.update(extra)
+    elif earlier.kind in (UPDATE, DUPLIKAT):
+        current = {**cases[earlier.case_id], **earlier.fills}
+        extra, notes = _fills(current, row.values)
+        earlier.fills.update(extra)
+        if earlier.fills:
+            earlier.kind = UPDATE
+    else:
+        return duplicate
+    duplicate.notes = notes
+    return duplicate
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _acquire_import_lock():
+    # Serialises confirms: unique keys alone cannot stop two transactions inserting the same
+    # case without a ticket (architecture.md, pitfalls). Migration 0003 creates the row, but a
+    # flush (and every transactional test) empties the table, so recreate it when missing.
+    ImportLock.objects.get_or_create(name="imports")
+    ImportLock.objects.select_for_update().get(name="imports")
+
+
+def import_commit(*, plan: ImportPlan, user=None, request=None) -> list[ImportLog]:
+    """Write a prepared import in one transaction: all rows or none. One ImportLog per sheet."""
+    try:
+        with transaction.atomic():
+            _acquire_import_lock()
+            plan.outcomes = classify(plan.rows)
+            logs = _write(plan, user)
+            _audit_and_notify(plan, logs, user, request)
+    except IntegrityError as exc:
+        logger.warning("import rolled back: integrity error (%s)", type(exc).__name__)
+        raise ImportFailed(
+            "Der Import wurde vollständig zurückgenommen, weil die Datenbank einen Datensatz "
+            "abgelehnt hat (z. B. gleichzeitig angelegter Fall). Bitte erneut versuchen."
+        ) from exc
+    return logs
+
+
+def _write(plan: ImportPlan, user) -> list[ImportLog]:
+    now = timezone.now()
+    sheet_names = [name for name, _ in plan.sheets] or [""]
+    logs = {}
+    for name, rows_read in plan.sheets or [("", plan.rows_read)]:
+        logs[name] = ImportLog.objects.create(
+            file_name=plan.file_name,
+            import_type=plan.import_type,
+            sheet=name,
+            sha256=plan.sha256,
+            rows_read=rows_read,
+            user=user,
+        )
+    by_sheet = {name: [] for name in sheet_names}
+    for outcome in plan.outcomes:
+        by_sheet.setdefault(outcome.row.sheet or "", []).append(outcome)
+
+    new_outcomes = [o for o in plan.outcomes if o.kind == NEU]
+    created = _create_cases(new_outcomes, plan.import_type, logs, user, now)
+    updated = _update_cases([o for o in plan.outcomes if o.kind == UPDATE], user, now)
+
+    for name, log in logs.items():
+        outcomes = by_sheet.get(name, [])
+        log.imported = sum(1 for o in outcomes if o.kind == NEU)
+        log.updated = sum(1 for o in outcomes if o.kind == UPDATE)
+        log.skipped = sum(1 for o in outcomes if o.kind == DUPLIKAT)
+        log.errors = sum(1 for o in outcomes if o.kind == FEHLER)
+        log.warnings = sum(1 for o in outcomes if o.row.warnings or o.notes)
+        log.details = {
+            "created_case_ids": [created[id(o)] for o in outcomes if o.kind == NEU],
+            "updated_case_ids": [
+                {"id": o.case_id, "fields": sorted(updated[id(o)])}
+                for o in outcomes
+                if o.kind == UPDATE
+            ],
+            "errors": [_problem_dict(p) for o in outcomes for p in o.row.errors],
+            "warnings": [_problem_dict(p) for o in outcomes for p in o.row.warnings]
+            + [
+                {"row": o.row.row_number, "column": None, "message": note}
+                for o in outcomes
+                for note in o.notes
+            ],
+            "notices": [_problem_dict(p) for p in plan.notices if (p.sheet or "") in (name, "")],
+        }
+        log.save()
+    return list(logs.values())
+
+
+def _problem_dict(problem: Problem):
+    return {"row": problem.row, "column": problem.column, "message": problem.message}
+
+
+def _create_cases(outcomes, import_type, logs, user, now):
+    """Insert new cases in batches with fall_ids assigned from one look at the taken ids."""
+    quelle = QUELLE_BY_TYPE[import_type]
+    cases = []
+    for outcome in outcomes:
+        values = {k: v for k, v in outcome.row.values.items() if k in IMPORT_FIELDS}
+        case = Case(
+            **values,
+            quelle=quelle,
+            import_log=logs.get(outcome.row.sheet or "") or next(iter(logs.values())),
+            created_by=user,
+            updated_by=user,
+        )
+        case.normalize()
+        cases.append(case)
+    _assign_fall_ids(cases)
+    created = {}
+    for start in range(0, len(cases), BATCH_SIZE):
+        batch = cases[start : start + BATCH_SIZE]
+        Case.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+    if cases and cases[0].pk is None:
+        # Backends without RETURNING on bulk insert: read the ids back by their unique fall_id.
+        ids = dict(
+            Case.objects.filter(fall_id__in=[c.fall_id for c in cases]).values_list("fall_id", "id")
+        )
+        for case in cases:
+            case.pk = case.id = ids[case.fall_id]
+    icd_rows = [
+        CaseICDCode(case_id=case.pk, icd_code=code, icd_hauptgruppe=rules.icd_hauptgruppe(code))
+        for case in cases
+        if case.icd
+        for code in rules.parse_icd(case.icd)
+    ]
+    CaseICDCode.objects.bulk_create(icd_rows, batch_size=BATCH_SIZE)
+    for outcome, case in zip(outcomes, cases, strict=True):
+        created[id(outcome)] = case.pk
+    return created
+
+
+def _assign_fall_ids(cases):
+    stems = {f"{c.jahr}-{c.kw:02d}-{c.fallgruppe}-" for c in cases}
+    taken = set()
+    for chunk in _chunks(stems, 200):
+        query = Q()
+        for stem in chunk:
+            query |= Q(fall_id__startswith=stem)
+        taken.update(Case.objects.filter(query).values_list("fall_id", flat=True))
+    for case in cases:
+        suffix = 1
+        while True:
+            candidate = rules.build_fall_id(
+                case.jahr, case.kw, case.fallgruppe, case.nachname, suffix
+            )
+            if candidate not in taken:
+                break
+            suffix += 1
+        case.fall_id = candidate
+        taken.add(candidate)
+
+
+def _update_cases(outcomes, user, now):
+    """Apply fills to matched cases; returns the filled field names per outcome."""
+    updated = {}
+    if not outcomes:
+        return updated
+    ids = [o.case_id for o in outcomes]
+    cases = {}
+    for chunk in _chunks(ids):
+        cases.update(Case.objects.in_bulk(chunk))
+    for outcome in outcomes:
+        case = cases[outcome.case_id]
+        # Re-check against the locked, current state: only empty fields are filled.
+        fills, _notes = _fills({name: getattr(case, name) for name in IMPORT_FIELDS}, outcome.fills)
+        for name, value in fills.items():
+            setattr(case, name, value)
+        if fills:
+            case.updated_by = user
+            case.save()
+            if "icd" in fills:
+                _replace_icd_codes(case)
+        updated[id(outcome)] = set(fills)
+    return updated
+
+
+def _replace_icd_codes(case):
+    CaseICDCode.objects.filter(case=case).delete()
+    CaseICDCode.objects.bulk_create(
+        CaseICDCode(case=case, icd_code=code, icd_hauptgruppe=rules.icd_hauptgruppe(code))
+        for code in rules.parse_icd(case.icd)
+    )
+
+
+def _audit_and_notify(plan, logs, user, request):
+    from accounts import audit, notifications
+
+    totals = {
+        "importiert": sum(log.imported for log in logs),
+        "aktualisiert": sum(log.updated for log in logs),
+        "übersprungen": sum(log.skipped for log in logs),
+        "fehler": sum(log.errors for log in logs),
+    }
+    audit.record(
+        action=f"import.{plan.import_type}",
+        user=user,
+        entity=logs[0],
+        new={"import_log_ids": [log.pk for log in logs], "datei": plan.file_name, **totals},
+        request=request,
+    )
+    if plan.import_type == ImportType.CRM_CSV and totals["importiert"]:
+        notifications.notify(
+            "new_cases_uploaded",
+            actor=user,
+            title="Neue Fälle importiert",
+            message=f"{totals['importiert']} neue Fälle aus dem CRM-Export sind im Portal.",
+            link=f"/import/protokoll/{logs[0].pk}/",
+            obj=logs[0],
+        )
+
+
+# --- serialising a plan for the server-side preview ------------------------------------------
+
+
+def encode_values(values: dict) -> dict:
+    encoded = {}
+    for name, value in values.items():
+        if isinstance(value, dt.date):
+            encoded[name] = value.isoformat()
+        elif isinstance(value, Decimal):
+            encoded[name] = str(value)
+        else:
+            encoded[name] = value
+    return encoded
+
+
+def decode_values(values: dict) -> dict:
+    decoded = {}
+    for name, value in values.items():
+        kind = _FIELD_TYPES.get(name)
+        if value is None or kind is None:
+            decoded[name] = value
+        elif kind == "DateField":
+            decoded[name] = dt.date.fromisoformat(value)
+        elif kind == "DecimalField":
+            decoded[name] = Decimal(value)
+        else:
+            decoded[name] = value
+    return decoded
+
+
+__all__ = [
+    "DUPLIKAT",
+    "FEHLER",
+    "KINDS",
+    "NEU",
+    "UPDATE",
+    "FileRejected",
+    "ImportFailed",
+    "ImportPlan",
+    "Outcome",
+    "classify",
+    "decode_values",
+    "encode_values",
+    "import_commit",
+    "import_prepare",
+    "read_import_file",
+]
