@@ -81,6 +81,25 @@ def dak_client(client, dak_user):
     return client
 
 
+@pytest.fixture
+def admin_no_otp_client(client, admin_user):
+    """An admin right after the password step: a confirmed device, the code not yet entered."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=admin_user, name="App", confirmed=True)
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # allauth's rate limits live in the cache; every test starts with none used.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 def _find_chromium():
     for name in CHROMIUM_CANDIDATES:
         path = shutil.which(name)

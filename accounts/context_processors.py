@@ -10,14 +10,16 @@ NAVIGATION = [
     ("ICD-Eingabe", "coding:icd_queue", DAK_OR_ADMIN),
     ("Codierung", "coding:queue", ADMIN),
     ("Berichte", "reports:list", LOGGED_IN),
-    ("Verwaltung", "accounts:user_list", ADMIN),
+    ("Verwaltung", "accounts:index", ADMIN),
 ]
 
 
 def navigation(request):
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+    # While a login step (2FA code, new password, 2FA setup) is open, no page but that step
+    # is reachable, so the menu shows nothing to click.
+    if user is None or not user.is_authenticated or _step_pending(request):
+        return {"nav_items": [], "login_step_pending": _step_pending(request)}
     items = []
     for label, url_name, rule in NAVIGATION:
         if not user_may(user, rule):
@@ -33,4 +35,18 @@ def navigation(request):
                 "active": request.path.startswith(url) if url != "/" else request.path == "/",
             }
         )
-    return {"nav_items": items}
+    return {"nav_items": items, "login_step_pending": False}
+
+
+def _step_pending(request):
+    return bool(getattr(request, "portal_pending_step", None))
+
+
+def notifications(request):
+    """The unread count for the bell in the header (refreshed by HTMX every 30 s)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or _step_pending(request):
+        return {"show_notification_bell": False}
+    from accounts.notifications import unread_count
+
+    return {"show_notification_bell": True, "unread_notifications": unread_count(user)}

@@ -22,6 +22,38 @@ TEXT_FIELDS = (
 )
 
 
+NORMALIZED_INPUTS = (
+    *TEXT_FIELDS,
+    "crm_ticket_id",
+    "kvnr",
+    "icd",
+    "datum",
+    "geburtsdatum",
+    "fallgruppe",
+)
+
+
+def normalized_values(values: dict) -> dict:
+    """The stored form of a case's values (one implementation for save() and bulk imports):
+    text trimmed, empty ticket as NULL, KVNR/ICD upper-cased, jahr/kw from datum, duplicate key.
+    Returns only the fields it sets; missing inputs count as empty."""
+    out = {name: rules.clean_text(values.get(name)) for name in TEXT_FIELDS if name in values}
+    out["crm_ticket_id"] = rules.clean_text(values.get("crm_ticket_id")) or None
+    out["kvnr"] = rules.normalize_kvnr(values.get("kvnr"))
+    out["icd"] = rules.clean_text(values.get("icd")).upper() or None
+    datum = values.get("datum")
+    if datum:
+        out["jahr"], out["kw"] = rules.iso_week(datum)
+    out["duplicate_key"] = rules.duplicate_key_digest(
+        nachname=out.get("nachname", values.get("nachname")),
+        vorname=out.get("vorname", values.get("vorname")),
+        geburtsdatum=values.get("geburtsdatum"),
+        fallgruppe=values.get("fallgruppe"),
+        datum=datum,
+    )
+    return out
+
+
 class Quelle(models.TextChoices):
     CRM_CSV = "crm_csv", "CRM-Import"
     HISTORISCH = "historisch", "Historischer Import"
@@ -83,41 +115,55 @@ class Case(models.Model):
     jahr = models.PositiveSmallIntegerField("Jahr", editable=False)
     kw = models.PositiveSmallIntegerField("KW", editable=False)
     fallgruppe = models.CharField("Fallgruppe", max_length=10, choices=rules.FALLGRUPPE_CHOICES)
-    thema = models.CharField("Thema", max_length=255, blank=True)
+    thema = models.CharField("Thema", max_length=255, blank=True, default="", db_default="")
 
     # Insured person
     nachname = models.CharField("Nachname", max_length=100)
-    vorname = models.CharField("Vorname", max_length=100, blank=True)
+    vorname = models.CharField("Vorname", max_length=100, blank=True, default="", db_default="")
     geburtsdatum = models.DateField("Geburtsdatum", null=True, blank=True)
     kvnr = models.CharField("KVNR", max_length=20, null=True, blank=True, db_index=True)
     geschlecht = models.CharField(
-        "Geschlecht", max_length=1, choices=Geschlecht.choices, blank=True
+        "Geschlecht",
+        max_length=1,
+        choices=Geschlecht.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
-    telefon = models.CharField("Telefon", max_length=50, blank=True)
-    email = models.CharField("E-Mail", max_length=254, blank=True)
+    telefon = models.CharField("Telefon", max_length=50, blank=True, default="", db_default="")
+    email = models.CharField("E-Mail", max_length=254, blank=True, default="", db_default="")
 
     # Counselling
-    bearbeiter = models.CharField("Bearbeiter", max_length=100, blank=True)
-    kontaktkanal = models.CharField(
-        "Kontaktkanal", max_length=10, choices=Kontaktkanal.choices, blank=True
+    bearbeiter = models.CharField(
+        "Bearbeiter", max_length=100, blank=True, default="", db_default=""
     )
-    kurzbeschreibung = models.TextField("Kurzbeschreibung", blank=True)
-    fragestellung = models.TextField("Fragestellung", blank=True)
-    behandelnde_klinik = models.CharField("Behandelnde Klinik", max_length=200, blank=True)
+    kontaktkanal = models.CharField(
+        "Kontaktkanal",
+        max_length=10,
+        choices=Kontaktkanal.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    kurzbeschreibung = models.TextField("Kurzbeschreibung", blank=True, default="", db_default="")
+    fragestellung = models.TextField("Fragestellung", blank=True, default="", db_default="")
+    behandelnde_klinik = models.CharField(
+        "Behandelnde Klinik", max_length=200, blank=True, default="", db_default=""
+    )
 
     # Documents, end states
-    unterlagen = models.BooleanField("Unterlagen", default=False)
+    unterlagen = models.BooleanField("Unterlagen", default=False, db_default=False)
     unterlagen_angefordert_am = models.DateField("Unterlagen angefordert", null=True, blank=True)
     unterlagen_eingang_am = models.DateField("Unterlagen Eingang", null=True, blank=True)
-    ablehnung = models.BooleanField("Ablehnung", default=False)
-    ablehnungsgrund = models.TextField("Ablehnungsgrund", blank=True)
-    abbruch = models.BooleanField("Abbruch", default=False)
-    abbruchgrund = models.TextField("Abbruchgrund", blank=True)
+    ablehnung = models.BooleanField("Ablehnung", default=False, db_default=False)
+    ablehnungsgrund = models.TextField("Ablehnungsgrund", blank=True, default="", db_default="")
+    abbruch = models.BooleanField("Abbruch", default=False, db_default=False)
+    abbruchgrund = models.TextField("Abbruchgrund", blank=True, default="", db_default="")
     abbruch_am = models.DateField("Abbruch am", null=True, blank=True)
 
     # Gutachten and its coding
-    gutachten = models.BooleanField("Gutachten", default=False)
-    gutachter = models.CharField("Gutachter", max_length=200, blank=True)
+    gutachten = models.BooleanField("Gutachten", default=False, db_default=False)
+    gutachter = models.CharField("Gutachter", max_length=200, blank=True, default="", db_default="")
     gutachten_am = models.DateField("Gutachten am", null=True, blank=True)
     gutachten_typ = models.CharField(
         "Gutachten-Typ", max_length=20, choices=rules.GUTACHTEN_TYP_CHOICES, null=True, blank=True
@@ -129,9 +175,12 @@ class Case(models.Model):
         null=True,
         blank=True,
     )
-    ta_diagnosekorrektur = models.BooleanField("Diagnosekorrektur", default=False)
-    ta_unterversorgung = models.BooleanField("Unterversorgung", default=False)
-    ta_uebertherapie = models.BooleanField("Übertherapie", default=False)
+    ta_diagnosekorrektur = models.BooleanField("Diagnosekorrektur", default=False, db_default=False)
+    ta_unterversorgung = models.BooleanField("Unterversorgung", default=False, db_default=False)
+    ta_uebertherapie = models.BooleanField("Übertherapie", default=False, db_default=False)
+    # Who-did-it references to users carry no database constraint and no index: users are never
+    # deleted (only deactivated), nothing filters cases by them, and each index and FK check
+    # costs on every bulk import.
     coding_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="codiert von",
@@ -139,6 +188,8 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     coding_at = models.DateTimeField("codiert am", null=True, blank=True)
 
@@ -151,19 +202,23 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     icd_entered_at = models.DateTimeField("ICD erfasst am", null=True, blank=True)
 
     # Billing and misc
-    abgerechnet = models.BooleanField("Abgerechnet", default=False)
+    abgerechnet = models.BooleanField("Abgerechnet", default=False, db_default=False)
     abrechnungsdatum = models.DateField("Abrechnungsdatum", null=True, blank=True)
-    rechnungsnummer = models.CharField("Rechnungsnummer", max_length=50, blank=True)
+    rechnungsnummer = models.CharField(
+        "Rechnungsnummer", max_length=50, blank=True, default="", db_default=""
+    )
     betrag = models.DecimalField("Betrag", max_digits=10, decimal_places=2, null=True, blank=True)
-    bemerkung = models.TextField("Bemerkung", blank=True)
+    bemerkung = models.TextField("Bemerkung", blank=True, default="", db_default="")
 
-    # Normalised (nachname, vorname, geburtsdatum, fallgruppe, datum) so that duplicate detection
-    # never depends on a database collation (domain.md §4).
-    duplicate_key = models.CharField(max_length=320, db_index=True, editable=False)
+    # Digest of the normalised (nachname, vorname, geburtsdatum, fallgruppe, datum), so that
+    # duplicate detection never depends on a database collation (domain.md §4).
+    duplicate_key = models.CharField(max_length=64, db_index=True, editable=False)
 
     created_at = models.DateTimeField("angelegt am", auto_now_add=True)
     updated_at = models.DateTimeField("geändert am", auto_now=True)
@@ -174,6 +229,8 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -182,6 +239,8 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     objects = CaseQuerySet.as_manager()
@@ -249,20 +308,9 @@ class Case(models.Model):
 
     def normalize(self):
         """Trim text, upper-case KVNR/ICD, derive jahr/kw and the duplicate key from the values."""
-        for name in TEXT_FIELDS:
-            setattr(self, name, rules.clean_text(getattr(self, name)))
-        self.crm_ticket_id = rules.clean_text(self.crm_ticket_id) or None
-        self.kvnr = rules.normalize_kvnr(self.kvnr)
-        self.icd = rules.clean_text(self.icd).upper() or None
-        if self.datum:
-            self.jahr, self.kw = rules.iso_week(self.datum)
-        self.duplicate_key = rules.duplicate_key(
-            nachname=self.nachname,
-            vorname=self.vorname,
-            geburtsdatum=self.geburtsdatum,
-            fallgruppe=self.fallgruppe,
-            datum=self.datum,
-        )
+        values = {name: getattr(self, name) for name in NORMALIZED_INPUTS}
+        for name, value in normalized_values(values).items():
+            setattr(self, name, value)
 
     @property
     def status(self):

@@ -8,6 +8,7 @@ Every rule violation raises :class:`RuleError` with a German message meant for s
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 import unicodedata
@@ -403,6 +404,22 @@ def duplicate_key(*, nachname, vorname, geburtsdatum, fallgruppe, datum) -> str:
     """Normalised (nachname, vorname, geburtsdatum, fallgruppe, datum), joined by "|"."""
     parts = (nachname, vorname, geburtsdatum, fallgruppe, datum)
     return "|".join(normalize_key_part(part) for part in parts)
+
+
+def duplicate_key_digest(*, nachname, vorname, geburtsdatum, fallgruppe, datum) -> str:
+    """SHA-256 (hex) of :func:`duplicate_key`: what the case table stores and indexes.
+
+    64 ASCII characters index far cheaper than up to 320 characters of names, compare the same
+    on every database, and keep names and birth dates out of one more column.
+    """
+    key = duplicate_key(
+        nachname=nachname,
+        vorname=vorname,
+        geburtsdatum=geburtsdatum,
+        fallgruppe=fallgruppe,
+        datum=datum,
+    )
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def build_fall_id(

@@ -76,7 +76,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,local
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin, with the OTP-protected site of accounts/admin_site.py as `admin.site`.
+    "accounts.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -108,12 +109,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Early, so the idle timeout and the login steps below can leave a message.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Turns redirects to login/2FA into HX-Redirect (HTMX) or 401/403 JSON (API).
+    "accounts.middleware.AuthRedirectMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.LoginStepsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -132,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -182,30 +189,58 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
 
+# Absolute base of links in e-mails sent outside a request (notifications from the outbox).
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Reverse proxies in front of the portal (nginx: 1). Decides which X-Forwarded-For entry is the
+# client address for the lockout, the rate limits, the audit log and the session list.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
+
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.LoginForm",
+    "signup": "accounts.forms.SignupForm",
+    "add_email": "accounts.forms.AddEmailForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # mail scanners open links; confirming needs a POST
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False  # a reset never skips the password + 2FA login
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # no mail to addresses without an account
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # "Ihr Passwort wurde geändert" mails
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Zweitmeinungs-Portal] "
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # django-axes owns the failed-login policy; allauth's own sliding-window limit is switched off.
+# The per-address limit stays a rate limit (allauth "login": 30/m/ip), never a lock.
 ACCOUNT_RATE_LIMITS = {"login_failed": False}
+ALLAUTH_TRUSTED_PROXY_COUNT = PROXY_COUNT
 USERSESSIONS_TRACK_ACTIVITY = False
 
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCK_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_from_request"
+AXES_CLIENT_IP_CALLABLE = "accounts.net.client_ip"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-AXES_ENABLE_ADMIN = True
+# Successful logins are in the portal's audit log already; no second copy in axes' AccessLog.
+AXES_DISABLE_ACCESS_LOG = True
+# A lock lasts LOGIN_LOCK_MINUTES from the locking failure; tries during the lock don't extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+# Locks are shown and lifted in the portal's user administration (audited), not in axes' admin.
+AXES_ENABLE_ADMIN = False
 # The lock is per account on purpose (domain.md §2: a whole DAK office shares one address);
 # the per-address limit is a rate limit, not a lock, so axes' hint to add ip_address is silenced.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# Sessions end 12 hours after login at the latest and after 30 minutes without activity;
+# polling (the notification bell) is not activity (accounts.middleware.SessionTimeoutMiddleware).
 SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE_MINUTES", 12 * 60) * 60
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_COOKIE_HTTPONLY = True
@@ -213,9 +248,23 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "DAK Zweitmeinungs-Portal")
 
+# Rate limits (allauth) need a cache all worker processes share.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+        if PRODUCTION
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", "Deutsch")]
+# German wording in "Sie" form for the few allauth strings that come from Python code.
+LOCALE_PATHS = [BASE_DIR / "accounts" / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
@@ -256,7 +305,11 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")  # implicit TLS, usually port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS (STARTTLS) and EMAIL_USE_SSL (implicit TLS, port 465) exclude each other"
+    )
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Zweitmeinungs-Portal <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

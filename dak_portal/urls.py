@@ -6,6 +6,7 @@ from dak_portal import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("konto/", include("accounts.urls_konto")),
     path("konto/", include("allauth.urls")),
     path("verwaltung/", include("accounts.urls")),
     path("faelle/", include("cases.urls")),

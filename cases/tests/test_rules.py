@@ -1027,3 +1027,19 @@ def test_a_fall_id_always_fits_and_keeps_its_prefix_and_suffix(nachname, suffix,
 def test_a_key_part_ignores_surrounding_and_repeated_whitespace(text):
     padded = "  " + text.replace(" ", " \t ") + "\n"
     assert rules.normalize_key_part(padded) == rules.normalize_key_part(text)
+
+
+def test_the_stored_duplicate_key_is_the_digest_of_the_normalised_key():
+    import hashlib
+
+    parts = {
+        "nachname": " Strauß ",
+        "vorname": "Anna  Maria",
+        "geburtsdatum": dt.date(1960, 4, 28),
+        "fallgruppe": "onko",
+        "datum": dt.date(2026, 2, 2),
+    }
+    digest = rules.duplicate_key_digest(**parts)
+    assert digest == hashlib.sha256(rules.duplicate_key(**parts).encode()).hexdigest()
+    assert len(digest) == 64
+    assert digest == rules.duplicate_key_digest(**{**parts, "nachname": "STRAUSS"})

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,27 +14,65 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ImportLog',
+            name="ImportLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255, verbose_name='Dateiname')),
-                ('import_type', models.CharField(choices=[('crm_csv', 'CRM-Export (CSV)'), ('historisch', 'Abrechnungs-Arbeitsmappe'), ('icd', 'ICD-Codierung'), ('excel_sync', 'Excel-Sync')], max_length=20, verbose_name='Art')),
-                ('sheet', models.CharField(blank=True, max_length=100, verbose_name='Tabellenblatt')),
-                ('sha256', models.CharField(db_index=True, max_length=64, verbose_name='SHA-256')),
-                ('rows_read', models.PositiveIntegerField(default=0, verbose_name='gelesene Zeilen')),
-                ('imported', models.PositiveIntegerField(default=0, verbose_name='neu')),
-                ('updated', models.PositiveIntegerField(default=0, verbose_name='aktualisiert')),
-                ('skipped', models.PositiveIntegerField(default=0, verbose_name='übersprungen')),
-                ('errors', models.PositiveIntegerField(default=0, verbose_name='Fehler')),
-                ('warnings', models.PositiveIntegerField(default=0, verbose_name='Warnungen')),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='Details')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='Zeitpunkt')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='Benutzer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255, verbose_name="Dateiname")),
+                (
+                    "import_type",
+                    models.CharField(
+                        choices=[
+                            ("crm_csv", "CRM-Export (CSV)"),
+                            ("historisch", "Abrechnungs-Arbeitsmappe"),
+                            ("icd", "ICD-Codierung"),
+                            ("excel_sync", "Excel-Sync"),
+                        ],
+                        max_length=20,
+                        verbose_name="Art",
+                    ),
+                ),
+                (
+                    "sheet",
+                    models.CharField(blank=True, max_length=100, verbose_name="Tabellenblatt"),
+                ),
+                ("sha256", models.CharField(db_index=True, max_length=64, verbose_name="SHA-256")),
+                (
+                    "rows_read",
+                    models.PositiveIntegerField(default=0, verbose_name="gelesene Zeilen"),
+                ),
+                ("imported", models.PositiveIntegerField(default=0, verbose_name="neu")),
+                ("updated", models.PositiveIntegerField(default=0, verbose_name="aktualisiert")),
+                ("skipped", models.PositiveIntegerField(default=0, verbose_name="übersprungen")),
+                ("errors", models.PositiveIntegerField(default=0, verbose_name="Fehler")),
+                ("warnings", models.PositiveIntegerField(default=0, verbose_name="Warnungen")),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="Details")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, db_index=True, verbose_name="Zeitpunkt"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="Benutzer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Importprotokoll',
-                'verbose_name_plural': 'Importprotokolle',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "Importprotokoll",
+                "verbose_name_plural": "Importprotokolle",
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

@@ -54,6 +54,7 @@ class ImportCommand(BaseCommand):
                     data=data,
                     file_name=name,
                     sheet=options.get("sheet"),
+                    classify_rows=options["dry_run"],
                 )
             except FileRejected as exc:
                 raise CommandError(exc.message, returncode=_common.EXIT_UNREADABLE) from exc

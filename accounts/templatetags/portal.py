@@ -1,0 +1,55 @@
+"""Template helpers of the accounts pages: Bootstrap form fields and audit values."""
+
+from django import forms, template
+from django.utils.safestring import mark_safe
+
+from accounts.audit import display_value
+
+register = template.Library()
+
+
+def _css_class(field):
+    widget = field.field.widget
+    if isinstance(widget, forms.CheckboxInput):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if field.errors:
+        css += " is-invalid"
+    return css
+
+
+@register.inclusion_tag("accounts/partials/field.html")
+def form_field(field, label=True):
+    """One form field with label, Bootstrap classes, help text and errors."""
+    attrs = {"class": _css_class(field)}
+    describedby = []
+    if field.help_text:
+        describedby.append(f"{field.auto_id}_help")
+    if field.errors:
+        describedby.append(f"{field.auto_id}_errors")
+    if describedby:
+        attrs["aria-describedby"] = " ".join(describedby)
+    return {
+        "field": field,
+        "widget": mark_safe(field.as_widget(attrs=attrs)),  # noqa: S308 - rendered by Django
+        "checkbox": isinstance(field.field.widget, forms.CheckboxInput),
+        "show_label": label,
+    }
+
+
+@register.filter
+def audit_value(value):
+    """An old/new value of the audit log as readable text."""
+    return display_value(value)
+
+
+@register.filter
+def minutes(value):
+    """A timedelta as whole minutes (the lock duration on the lock page)."""
+    try:
+        return int(value.total_seconds() // 60)
+    except AttributeError:
+        return value

@@ -1,0 +1,37 @@
+"""Expected access for the import pages (see accounts/tests/permission_table.py)."""
+
+from accounts.permissions import ADMIN, DAK_OR_ADMIN
+from accounts.tests.permission_table import rule
+from imports.tests.conftest import FIXTURES
+
+
+def _preview(ctx):
+    # A preview belongs to its uploader: the verified admin persona uploaded this one.
+    from imports.models import ImportPreview, ImportType
+    from imports.services import import_prepare
+
+    plan = import_prepare(
+        import_type=ImportType.CRM_CSV,
+        data=(FIXTURES / "crm_edge_cases.csv").read_bytes(),
+        file_name="crm_edge_cases.csv",
+    )
+    return {"pk": ImportPreview.objects.create_from_plan(plan, user=ctx.admin_user).pk}
+
+
+def _log(ctx):
+    log = ctx.make("imports.ImportLog", import_type="crm_csv", sha256="0" * 64, details={})
+    return {"pk": log.pk}
+
+
+URL_RULES = {
+    "imports:index": rule(ADMIN),
+    "imports:csv": rule(ADMIN),
+    "imports:historical": rule(ADMIN),
+    "imports:preview": rule(ADMIN, kwargs=_preview),
+    # Confirming leads to the new import log, discarding back to the upload page.
+    "imports:preview_confirm": rule(ADMIN, method="post", kwargs=_preview, admin="redirect"),
+    "imports:preview_discard": rule(ADMIN, method="post", kwargs=_preview, admin="redirect"),
+    "imports:icd": rule(DAK_OR_ADMIN),
+    "imports:log_list": rule(ADMIN),
+    "imports:log_detail": rule(ADMIN, kwargs=_log),
+}

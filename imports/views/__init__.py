@@ -1,0 +1,1 @@
+"""Import pages: previews (CSV and historical workbook), the ICD workbook upload, the log."""

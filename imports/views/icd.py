@@ -1,0 +1,44 @@
+"""Upload of the coded ICD workbook (formats.md §3) for DAK staff and admins."""
+
+from django.conf import settings
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from accounts.permissions import DAK_OR_ADMIN, requires
+from imports.forms import IcdUploadForm
+from imports.icd_import import FEHLER, GESPEICHERT, UNVERAENDERT, icd_workbook_import
+from imports.readers.base import format_size
+from imports.services import FileRejected
+
+
+@requires(DAK_OR_ADMIN)
+@require_http_methods(["GET", "POST"])
+def icd_upload(request):
+    form = (
+        IcdUploadForm(request.POST, request.FILES) if request.method == "POST" else IcdUploadForm()
+    )
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            log, rows = icd_workbook_import(
+                data=form.file_bytes(), file_name=form.file_name, user=request.user, request=request
+            )
+        except FileRejected as exc:
+            form.add_error("file", exc.message)
+        else:
+            result = {
+                "log": log,
+                "file_name": log.file_name,
+                "updated": [r for r in rows if r.status == GESPEICHERT],
+                "unchanged": [r for r in rows if r.status == UNVERAENDERT],
+                "errors": [r for r in rows if r.status == FEHLER],
+            }
+            form = IcdUploadForm()
+    context = {
+        "form": form,
+        "result": result,
+        "upload_url": request.path,
+        "max_size": format_size(settings.IMPORT_MAX_BYTES),
+    }
+    template = "imports/partials/icd_result.html" if request.htmx else "imports/icd_upload.html"
+    return render(request, template, context)
