@@ -2,8 +2,8 @@
 
 Rows are built as plain tuples, not model instances: ``Case.save()``/``full_clean()`` per row would
 take many minutes at this volume. The values still come from the domain rules (``iso_week``,
-``build_fall_id``, ``duplicate_key_digest``, ``parse_icd``/``icd_hauptgruppe``) and honour every CHECK
-and UNIQUE constraint of the case table.
+``build_fall_id``, ``duplicate_key_digest``, ``parse_icd``/``icd_hauptgruppe``) and honour every
+CHECK and UNIQUE constraint of the case table.
 
 On MariaDB the rows go in with ``LOAD DATA LOCAL INFILE`` on a connection of their own: one thread
 writes the next chunk as a tab-separated file while another has the server load the previous one
@@ -81,10 +81,6 @@ class GenerateResult:
     seconds: float = 0.0
     index_seconds: float = 0.0  # building the dropped indexes again (rebuild_indexes)
     waiting_seconds: float = 0.0  # the generator waiting for the database (load_data)
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.cases / self.seconds if self.seconds else 0.0
 
 
 def _check_tsv_safe(texts) -> None:

@@ -87,6 +87,8 @@ def machine_info(connection) -> dict[str, str]:
         "Betriebssystem": f"{_os_name()}, Linux {platform.release()}",
         "MariaDB": f"{version} (InnoDB-Pufferpool {int(buffer_pool) // 2**20} MiB)",
         "Python / Django": f"{platform.python_version()} / {django.get_version()}",
+        # Other work on the machine skews timings; the load at the start makes that visible.
+        "Systemlast beim Start (1 min)": de(os.getloadavg()[0], 2),
     }
 
 

@@ -1,7 +1,8 @@
 from django.contrib import admin
 
+from accounts.admin_audit import AuditedModelAdmin
 from cases import rules
-from cases.models import Case, CaseICDCode
+from cases.models import Case, CaseICDCode, replace_icd_codes
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -18,14 +19,20 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 class CaseICDCodeInline(admin.TabularInline):
+    """The codes follow the case's ICD field; they are shown, not edited, here."""
+
     model = CaseICDCode
     extra = 0
     fields = ("icd_code", "icd_hauptgruppe", "created_at")
-    readonly_fields = ("created_at",)
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(AuditedModelAdmin):
     list_display = (
         "fall_id",
         "jahr",
@@ -159,3 +166,5 @@ class CaseAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+        if "icd" in form.changed_data:
+            replace_icd_codes(obj)

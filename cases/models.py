@@ -306,6 +306,29 @@ class Case(models.Model):
                 self.fall_id = ""
         raise IntegrityError("no free fall_id after 20 attempts")
 
+    def clean(self):
+        """Field-level German errors for the domain rules (used by the admin and forms)."""
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.icd:
+            try:
+                self.icd = rules.normalize_icd_text(self.icd)
+            except rules.RuleError as exc:
+                errors["icd"] = exc.message
+        coding_errors, _warnings = rules.coding_problems(
+            gutachten=self.gutachten,
+            gutachten_typ=self.gutachten_typ,
+            therapieaenderung=self.therapieaenderung,
+            ta_diagnosekorrektur=self.ta_diagnosekorrektur,
+            ta_unterversorgung=self.ta_unterversorgung,
+            ta_uebertherapie=self.ta_uebertherapie,
+        )
+        if coding_errors:
+            errors.setdefault("gutachten_typ", []).extend(coding_errors)
+        if errors:
+            raise ValidationError(errors)
+
     def normalize(self):
         """Trim text, upper-case KVNR/ICD, derive jahr/kw and the duplicate key from the values."""
         values = {name: getattr(self, name) for name in NORMALIZED_INPUTS}
@@ -343,6 +366,18 @@ def next_fall_id(jahr, kw, fallgruppe, nachname, taken=None):
         if candidate not in existing:
             return candidate
         suffix += 1
+
+
+def replace_icd_codes(case):
+    """Make the case's CaseICDCode rows match its ICD field."""
+    codes = rules.parse_icd(case.icd) if case.icd else []
+    CaseICDCode.objects.filter(case=case).exclude(icd_code__in=codes).delete()
+    existing = set(CaseICDCode.objects.filter(case=case).values_list("icd_code", flat=True))
+    CaseICDCode.objects.bulk_create(
+        CaseICDCode(case=case, icd_code=code, icd_hauptgruppe=rules.icd_hauptgruppe(code))
+        for code in codes
+        if code not in existing
+    )
 
 
 class CaseICDCode(models.Model):

@@ -82,6 +82,8 @@ IMPORT_FIELDS = (
     "betrag",
     "bemerkung",
 )
+# Required on every case, so never empty and never filled: no need to fetch them for matching.
+ALWAYS_SET = {"datum", "fallgruppe", "nachname"}
 TA_FLAGS = ("ta_diagnosekorrektur", "ta_unterversorgung", "ta_uebertherapie")
 _FIELD_TYPES = {name: Case._meta.get_field(name).get_internal_type() for name in IMPORT_FIELDS}
 
@@ -209,7 +211,7 @@ def _load_matches(rows, keys):
         if name in _FIELD_TYPES and not _is_empty(value)
     }
     fields = ("id", "duplicate_key", "crm_ticket_id", "gutachten", "therapieaenderung")
-    fields += tuple(sorted(carried - set(fields)))
+    fields += tuple(sorted(carried - set(fields) - ALWAYS_SET))
     cases = {}
 
     def fetch(query):
@@ -245,7 +247,10 @@ def _fills(current: dict, incoming: dict):
     fills = {
         name: new
         for name, new in incoming.items()
-        if name in _FIELD_TYPES and not _is_empty(new) and _is_empty(current.get(name))
+        if name in _FIELD_TYPES
+        and name not in ALWAYS_SET
+        and not _is_empty(new)
+        and _is_empty(current.get(name))
     }
     notes = []
     merged = {**current, **fills}
@@ -469,22 +474,35 @@ def _create_cases(outcomes, import_type, logs, user, now):
 
 
 def _assign_fall_ids(rows):
-    stems = {f"{v['jahr']}-{v['kw']:02d}-{v['fallgruppe']}-" for v in rows}
+    """Give each new case the first free fall_id (domain.md §3) with a few queries per file:
+    which plain ids are taken, then the suffixed ids of just those."""
+
+    def build(values, suffix):
+        return rules.build_fall_id(
+            values["jahr"], values["kw"], values["fallgruppe"], values["nachname"], suffix
+        )
+
+    bases = {build(values, 1) for values in rows}
     taken = set()
-    for chunk in _chunks(stems, 200):
+    for chunk in _chunks(bases):
+        taken.update(Case.objects.filter(fall_id__in=chunk).values_list("fall_id", flat=True))
+    for chunk in _chunks(sorted(taken), 200):
         query = Q()
-        for stem in chunk:
-            query |= Q(fall_id__startswith=stem)
+        for base in chunk:
+            query |= Q(fall_id__startswith=base + "-")
         taken.update(Case.objects.filter(query).values_list("fall_id", flat=True))
     for values in rows:
         suffix = 1
-        while True:
-            candidate = rules.build_fall_id(
-                values["jahr"], values["kw"], values["fallgruppe"], values["nachname"], suffix
-            )
-            if candidate not in taken:
-                break
+        candidate = build(values, suffix)
+        while candidate in taken or (
+            # A surname long enough to be cut differently with a suffix is not covered by the
+            # prefix query above; ask the database (rare).
+            suffix > 1
+            and not candidate.startswith(build(values, 1) + "-")
+            and Case.objects.filter(fall_id=candidate).exists()
+        ):
             suffix += 1
+            candidate = build(values, suffix)
         values["fall_id"] = candidate
         taken.add(candidate)
 

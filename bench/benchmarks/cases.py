@@ -113,13 +113,18 @@ def insert_cases(ctx):
     ]
 
 
-def _index_used(queryset) -> str:
+def _plan(queryset) -> str:
+    """Index and extra notes of the query plan, e.g. to show a filesort."""
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
         columns = [column[0] for column in cursor.description]
-        keys = [dict(zip(columns, row, strict=True)).get("key") for row in cursor.fetchall()]
-    return ", ".join(key or "kein Index" for key in keys)
+        plans = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    parts = []
+    for plan in plans:
+        extra = f" ({plan['Extra']})" if plan.get("Extra") else ""
+        parts.append(f"Index {plan.get('key') or 'keiner'}{extra}")
+    return "; ".join(parts)
 
 
 def _stats(timings: list[float]) -> tuple[str, float]:
@@ -168,7 +173,7 @@ def case_list_query(ctx):
                 text,
                 f"p99 ≤ {LIST_TARGET_MS} ms",
                 p99 <= LIST_TARGET_MS,
-                note=f"Index laut EXPLAIN: {_index_used(queryset)}",
+                note=f"EXPLAIN: {_plan(queryset)}",
             )
         )
     measurements.append(

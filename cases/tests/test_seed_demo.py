@@ -217,3 +217,10 @@ def test_force_runs_it_in_production(settings):
     seed(weeks=1, force=True)
 
     assert Case.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("weeks", [0, 521])
+def test_it_refuses_an_impossible_number_of_weeks(weeks):
+    with pytest.raises(CommandError, match="--weeks"):
+        seed(weeks=weeks)

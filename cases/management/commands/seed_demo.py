@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cases import demo
 
+MAX_WEEKS = 520
 TOTP_HINT = """\
     Zwei-Faktor-Anmeldung (TOTP) ist eingerichtet. In einer Authenticator-App
     (z. B. FreeOTP, Aegis, Google/Microsoft Authenticator) ein Konto mit
@@ -52,8 +53,9 @@ class Command(BaseCommand):
                 "Produktion gesperrt (DJANGO_ENV=production). Nur mit --force ausführen, wenn "
                 "das wirklich gewollt ist."
             )
-        if weeks is not None and weeks < 1:
-            raise CommandError("--weeks muss mindestens 1 sein.")
+        # Ten years back at most: the database accepts ISO years from 2000 on only.
+        if weeks is not None and not 1 <= weeks <= MAX_WEEKS:
+            raise CommandError(f"--weeks muss zwischen 1 und {MAX_WEEKS} liegen.")
         if per_week < 1:
             raise CommandError("--per-week muss mindestens 1 sein.")
 
