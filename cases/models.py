@@ -33,10 +33,11 @@ NORMALIZED_INPUTS = (
 )
 
 
-def normalized_values(values: dict) -> dict:
+def normalized_values(values: dict, *, duplicate_key: str | None = None) -> dict:
     """The stored form of a case's values (one implementation for save() and bulk imports):
     text trimmed, empty ticket as NULL, KVNR/ICD upper-cased, jahr/kw from datum, duplicate key.
-    Returns only the fields it sets; missing inputs count as empty."""
+    Returns only the fields it sets; missing inputs count as empty. A caller that already
+    computed the duplicate key of exactly these values may pass it."""
     out = {name: rules.clean_text(values.get(name)) for name in TEXT_FIELDS if name in values}
     out["crm_ticket_id"] = rules.clean_text(values.get("crm_ticket_id")) or None
     out["kvnr"] = rules.normalize_kvnr(values.get("kvnr"))
@@ -44,7 +45,7 @@ def normalized_values(values: dict) -> dict:
     datum = values.get("datum")
     if datum:
         out["jahr"], out["kw"] = rules.iso_week(datum)
-    out["duplicate_key"] = rules.duplicate_key_digest(
+    out["duplicate_key"] = duplicate_key or rules.duplicate_key_digest(
         nachname=out.get("nachname", values.get("nachname")),
         vorname=out.get("vorname", values.get("vorname")),
         geburtsdatum=values.get("geburtsdatum"),

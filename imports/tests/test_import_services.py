@@ -238,3 +238,77 @@ def test_two_concurrent_confirms_of_overlapping_files_never_double_a_case(fixtur
     assert Case.objects.count() == 6
     assert ImportLog.objects.count() == 2
     assert sorted(ImportLog.objects.values_list("imported", flat=True)) == [0, 6]
+
+
+def test_awkward_text_survives_the_bulk_insert_unchanged():
+    from imports.readers.base import ParsedRow
+    from imports.services import ImportPlan
+
+    awkward = [
+        "O'Brien",
+        'Zitat "x"',
+        "Back\\slash",
+        "Zeile1\nZeile2",
+        "Tab\tEnde",
+        "Nul\x00Byte",
+        "Ünïcödé ß 𝄞 😀",
+        "'; DROP TABLE cases_case; --",
+        "\\'",
+    ]
+    rows = [
+        ParsedRow(
+            row_number=i + 2,
+            sheet=None,
+            values={
+                "nachname": f"Test{i}",
+                "vorname": "A",
+                "datum": dt.date(2026, 2, 2),
+                "fallgruppe": "onko",
+                "thema": text,
+                "betrag": None,
+            },
+        )
+        for i, text in enumerate(awkward)
+    ]
+    plan = ImportPlan(
+        import_type=ImportType.CRM_CSV,
+        file_name="x.csv",
+        sha256="0" * 64,
+        rows=rows,
+        notices=[],
+        sheets=[("", len(rows))],
+    )
+    import_commit(plan=plan, user=None)
+    stored = dict(Case.objects.values_list("nachname", "thema"))
+    assert stored == {f"Test{i}": text.strip() for i, text in enumerate(awkward)}
+
+
+def test_a_later_row_of_the_same_file_fills_the_new_case_and_its_duplicate_key():
+    from cases import rules
+    from imports.readers.base import ParsedRow
+    from imports.services import ImportPlan
+
+    base = {"nachname": "Tonn", "datum": dt.date(2026, 2, 2), "fallgruppe": "onko"}
+    rows = [
+        ParsedRow(2, None, {**base, "crm_ticket_id": "T-1", "vorname": ""}),
+        ParsedRow(3, None, {**base, "crm_ticket_id": "T-1", "vorname": "Regina", "kvnr": None}),
+    ]
+    plan = ImportPlan(
+        import_type=ImportType.CRM_CSV,
+        file_name="x.csv",
+        sha256="1" * 64,
+        rows=rows,
+        notices=[],
+        sheets=[("", 2)],
+    )
+    [log] = import_commit(plan=plan, user=None)
+    assert (log.imported, log.skipped) == (1, 1)
+    case = Case.objects.get()
+    assert case.vorname == "Regina"
+    assert case.duplicate_key == rules.duplicate_key_digest(
+        nachname="Tonn",
+        vorname="Regina",
+        geburtsdatum=None,
+        fallgruppe="onko",
+        datum=dt.date(2026, 2, 2),
+    )
