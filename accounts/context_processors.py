@@ -2,12 +2,14 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.permissions import ADMIN, DAK_OR_ADMIN, LOGGED_IN, user_may
 
-# (label, url name, rule). An entry shows only once its URL exists: no dead links.
+# (label, url names, rule). An entry links to the first of its URL names that exists and shows
+# only once one exists: no dead links.
 NAVIGATION = [
     ("Dashboard", "home", LOGGED_IN),
     ("Fälle", "cases:list", LOGGED_IN),
     ("Import", "imports:index", ADMIN),
-    ("ICD-Eingabe", "coding:icd_queue", DAK_OR_ADMIN),
+    # Until the ICD queue page exists, ICD codes are entered by uploading the coded workbook.
+    ("ICD-Eingabe", ("coding:icd_queue", "imports:icd"), DAK_OR_ADMIN),
     ("Codierung", "coding:queue", ADMIN),
     ("Berichte", "reports:list", LOGGED_IN),
     ("Verwaltung", "accounts:index", ADMIN),
@@ -21,12 +23,11 @@ def navigation(request):
     if user is None or not user.is_authenticated or _step_pending(request):
         return {"nav_items": [], "login_step_pending": _step_pending(request)}
     items = []
-    for label, url_name, rule in NAVIGATION:
+    for label, url_names, rule in NAVIGATION:
         if not user_may(user, rule):
             continue
-        try:
-            url = reverse(url_name)
-        except NoReverseMatch:
+        url = first_url(url_names)
+        if url is None:
             continue
         items.append(
             {
@@ -36,6 +37,15 @@ def navigation(request):
             }
         )
     return {"nav_items": items, "login_step_pending": False}
+
+
+def first_url(url_names):
+    for name in (url_names,) if isinstance(url_names, str) else url_names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
 
 
 def _step_pending(request):

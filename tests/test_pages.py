@@ -23,18 +23,19 @@ def test_start_page_shows_counts_to_a_logged_in_user(dak_client):
 
 
 def test_navigation_shows_only_existing_pages(dak_client):
-    from accounts.context_processors import NAVIGATION
+    from accounts.context_processors import NAVIGATION, first_url
 
     content = dak_client.get("/").content.decode()
     assert ">Dashboard<" in content
-    # entries whose page does not exist yet are not rendered
-    from django.urls import NoReverseMatch, reverse
-
-    for label, url_name, _rule in NAVIGATION:
-        try:
-            reverse(url_name)
-        except NoReverseMatch:
+    for label, url_names, _rule in NAVIGATION:
+        if first_url(url_names) is None:
             assert f">{label}<" not in content
+
+
+def test_dak_staff_find_the_icd_upload_in_the_navigation(dak_client):
+    content = dak_client.get("/").content.decode()
+    assert 'href="/import/icd/"' in content
+    assert ">Import<" not in content  # the admin-only imports stay hidden
 
 
 @override_settings(DEBUG=False)
@@ -42,3 +43,20 @@ def test_unknown_page_gets_german_404(dak_client):
     response = dak_client.get("/gibt-es-nicht/")
     assert response.status_code == 404
     assert "Seite nicht gefunden" in response.content.decode()
+
+
+def test_a_server_error_gets_a_german_page_without_details(rf):
+    from dak_portal.views import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    content = response.content.decode()
+    assert "interner Fehler" in content
+    assert "Traceback" not in content
+
+
+@override_settings(DEBUG=False)
+def test_forbidden_pages_are_german(dak_client):
+    response = dak_client.get("/import/")
+    assert response.status_code == 403
+    assert "Zugriff verweigert" in response.content.decode()

@@ -10,7 +10,6 @@ from openpyxl import Workbook
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
 # formats.md §2, in the order the portal writes them.
 HEADERS = [

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from imports.readers.base import FileRejected
 from imports.readers.historical import read_historical_workbook
 from imports.tests.reader_support import (
+    FIXTURES,
     HEADERS,
-    SHARED_DATA,
     fixture,
     read_entry,
     rewrite_zip,
@@ -175,10 +175,9 @@ def test_only_one_sheet(edge):
 
 # --- the sample workbook --------------------------------------------------------------------
 
-SAMPLE = SHARED_DATA / "Abrechnung_DAK_sample.xlsx"
+SAMPLE = FIXTURES / "Abrechnung_DAK_sample.xlsx"
 
 
-@pytest.mark.skipif(not SAMPLE.exists(), reason="shared sample data not present")
 def test_sample_workbook_reads_without_errors():
     started = time.perf_counter()
     result = read(SAMPLE.read_bytes())
