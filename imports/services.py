@@ -84,6 +84,8 @@ IMPORT_FIELDS = (
     "betrag",
     "bemerkung",
 )
+# What cases.models.normalized_values() returns besides the text fields it was given.
+NORMALIZED_OUTPUTS = ("crm_ticket_id", "kvnr", "icd", "jahr", "kw", "duplicate_key")
 # Required on every case, so never empty and never filled: no need to fetch them for matching.
 ALWAYS_SET = {"datum", "fallgruppe", "nachname"}
 TA_FLAGS = ("ta_diagnosekorrektur", "ta_unterversorgung", "ta_uebertherapie")
@@ -475,15 +477,23 @@ def _create_cases(outcomes, import_type, logs, user, now):
     rows = []
     for outcome in outcomes:
         raw = {k: v for k, v in outcome.row.values.items() if k in _FIELD_TYPES}
-        values = {**raw, **normalized_values(raw, duplicate_key=outcome.key), **fixed}
-        values["import_log_id"] = (logs.get(outcome.row.sheet or "") or first_log).pk
-        rows.append(values)
+        jahr, kw = rules.iso_week(raw["datum"])
+        rows.append(
+            {
+                **raw,
+                "jahr": jahr,
+                "kw": kw,
+                "import_log_id": (logs.get(outcome.row.sheet or "") or first_log).pk,
+            }
+        )
     _assign_fall_ids(rows)
+    keys = [outcome.key for outcome in outcomes]
 
     # Columns the database fills with its own default (or NULL) are left out unless a row sets
     # them: a CRM row sets a dozen of the fifty columns, and escaping is a large part of the cost.
+    # normalized_values() always returns its own keys, so they are always written.
     optional = {f.attname for f in fields if f.null or f.db_default is not NOT_PROVIDED}
-    used = set()
+    used = {*fixed, *NORMALIZED_OUTPUTS}
     for values in rows:
         used.update(name for name, value in values.items() if value != defaults.get(name))
     fields = [f for f in fields if f.attname not in optional or f.attname in used]
@@ -492,15 +502,23 @@ def _create_cases(outcomes, import_type, logs, user, now):
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model
     names = [f.attname for f in fields]
-    chunks = (
-        [tuple(values.get(n, defaults[n]) for n in names) for values in chunk]
-        for chunk in _chunks(rows, BATCH_SIZE)
-    )
+
+    def chunks():
+        # Normalising happens here, chunk by chunk: on MariaDB in the statement-building thread,
+        # while the server inserts the previous chunk.
+        for chunk in _chunks(range(len(rows)), BATCH_SIZE):
+            built = []
+            for i in chunk:
+                values = rows[i]
+                values = {**values, **normalized_values(values, duplicate_key=keys[i]), **fixed}
+                built.append(tuple(values.get(n, defaults[n]) for n in names))
+            yield built
+
     if connection.vendor == "mysql" and _backslash_escapes():
-        _insert_pipelined(f"INSERT INTO {table} ({columns}) VALUES ", chunks)  # noqa: S608
+        _insert_pipelined(f"INSERT INTO {table} ({columns}) VALUES ", chunks())  # noqa: S608
     else:
         with connection.cursor() as cursor:
-            for chunk in chunks:
+            for chunk in chunks():
                 cursor.executemany(sql, chunk)
 
     ids = dict(_select_in(("fall_id", "id"), "fall_id", [values["fall_id"] for values in rows]))
