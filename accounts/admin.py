@@ -127,6 +127,8 @@ class AllowedDomainAdmin(AuditedModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records written only by the portal's services: shown, never edited or deleted."""
+
     def has_add_permission(self, request):
         return False
 

@@ -1,10 +1,13 @@
 from django.contrib import admin
 
+from accounts.admin import ReadOnlyAdmin
 from imports.models import ImportLog, ImportPreview, ImportPreviewRow
 
 
+# Import logs and previews are records of what happened, written by the import service only:
+# the admin shows them and never edits or deletes them.
 @admin.register(ImportLog)
-class ImportLogAdmin(admin.ModelAdmin):
+class ImportLogAdmin(ReadOnlyAdmin):
     list_display = (
         "created_at",
         "import_type",
@@ -19,35 +22,6 @@ class ImportLogAdmin(admin.ModelAdmin):
     list_filter = ("import_type",)
     search_fields = ("file_name", "sha256")
     date_hierarchy = "created_at"
-
-    # An import log is a record of what happened: it is never edited or deleted by hand.
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Previews are written by the upload page only; the admin just looks."""
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ImportPreview)
