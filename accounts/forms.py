@@ -74,7 +74,19 @@ class AddEmailForm(allauth_forms.AddEmailForm):
 
 
 class PasswordPairMixin:
-    """password1/password2 with the project's validators, checked against the other fields."""
+    """password1/password2 with the project's validators, checked against the e-mail and names
+    of the account about to be created (forms with those fields)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        self._check_passwords(
+            User(
+                email=cleaned.get("email", ""),
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+        )
+        return cleaned
 
     def _check_passwords(self, user):
         password1 = self.cleaned_data.get("password1")
@@ -120,17 +132,6 @@ class InvitationAcceptForm(PasswordPairMixin, forms.Form):
             raise ValidationError(EMAIL_TAKEN_MESSAGE, code="email_taken")
         return email
 
-    def clean(self):
-        cleaned = super().clean()
-        self._check_passwords(
-            User(
-                email=cleaned.get("email", ""),
-                first_name=cleaned.get("first_name", ""),
-                last_name=cleaned.get("last_name", ""),
-            )
-        )
-        return cleaned
-
 
 class UserCreateForm(PasswordPairMixin, forms.ModelForm):
     password1 = forms.CharField(
@@ -160,17 +161,6 @@ class UserCreateForm(PasswordPairMixin, forms.ModelForm):
         if User.objects.filter(email__iexact=email).exists():
             raise ValidationError("Für diese E-Mail-Adresse gibt es bereits ein Konto.")
         return email
-
-    def clean(self):
-        cleaned = super().clean()
-        self._check_passwords(
-            User(
-                email=cleaned.get("email", ""),
-                first_name=cleaned.get("first_name", ""),
-                last_name=cleaned.get("last_name", ""),
-            )
-        )
-        return cleaned
 
 
 class UserEditForm(forms.ModelForm):
