@@ -1,9 +1,9 @@
-"""ICD coding use cases shared by the inline entry, the coding workbook upload and the admin."""
+"""ICD coding use cases: saving codes on a case (used by the coded-workbook upload)."""
 
 from django.utils import timezone
 
 from cases import rules
-from cases.models import CaseICDCode
+from cases.models import replace_icd_codes
 
 
 def stored_codes(case) -> set[str]:
@@ -28,9 +28,5 @@ def case_icd_set(*, case, codes: list[str], user, now=None) -> bool:
     case.icd_entered_at = now or timezone.now()
     case.updated_by = user
     case.save(update_fields=["icd", "icd_entered_by", "icd_entered_at", "updated_by", "updated_at"])
-    CaseICDCode.objects.filter(case=case).delete()
-    CaseICDCode.objects.bulk_create(
-        CaseICDCode(case=case, icd_code=code, icd_hauptgruppe=rules.icd_hauptgruppe(code))
-        for code in codes
-    )
+    replace_icd_codes(case)
     return True

@@ -23,7 +23,7 @@ from django.db.models import NOT_PROVIDED, Q
 from django.utils import timezone
 
 from cases import rules
-from cases.models import Case, CaseICDCode, Quelle, normalized_values
+from cases.models import Case, CaseICDCode, Quelle, normalized_values, replace_icd_codes
 from imports.models import ImportLock, ImportLog, ImportType
 from imports.readers.base import FileRejected, ParsedRow, Problem
 from imports.readers.crm import read_crm_csv
@@ -359,23 +359,20 @@ def _classify_against_database(row, ticket, key, cases, by_ticket, by_key):
 
 def _merge_into_earlier(row, earlier: Outcome, cases):
     """A row repeating an earlier row of the same file is a duplicate of that row; what it
-    knows beyond the earlier row still fills the case (same fill-only rule)."""
-    duplicate = Outcome(row=row, kind=DUPLIKAT, duplicate_of_row=earlier.row.row_number)
+    knows beyond the earlier row still fills the case (same fill-only rule). `earlier` is
+    never an error row: classify() registers only rows that passed."""
     if earlier.kind == NEU:
         extra, notes = _fills(earlier.row.values, row.values)
         earlier.row.values.update(extra)
         if extra:
             earlier.key = None
-    elif earlier.kind in (UPDATE, DUPLIKAT):
+    else:
         current = {**cases[earlier.case_id], **earlier.fills}
         extra, notes = _fills(current, row.values)
         earlier.fills.update(extra)
         if earlier.fills:
             earlier.kind = UPDATE
-    else:
-        return duplicate
-    duplicate.notes = notes
-    return duplicate
+    return Outcome(row=row, kind=DUPLIKAT, duplicate_of_row=earlier.row.row_number, notes=notes)
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -425,7 +422,7 @@ def _write(plan: ImportPlan, user) -> list[ImportLog]:
 
     new_outcomes = [o for o in plan.outcomes if o.kind == NEU]
     created = _create_cases(new_outcomes, plan.import_type, logs, user, now)
-    updated = _update_cases([o for o in plan.outcomes if o.kind == UPDATE], user, now)
+    updated = _update_cases([o for o in plan.outcomes if o.kind == UPDATE], user)
 
     for name, log in logs.items():
         outcomes = by_sheet.get(name, [])
@@ -634,7 +631,7 @@ def _assign_fall_ids(rows):
         taken.add(candidate)
 
 
-def _update_cases(outcomes, user, now):
+def _update_cases(outcomes, user):
     """Apply fills to matched cases; returns the filled field names per outcome."""
     updated = {}
     if not outcomes:
@@ -653,17 +650,9 @@ def _update_cases(outcomes, user, now):
             case.updated_by = user
             case.save()
             if "icd" in fills:
-                _replace_icd_codes(case)
+                replace_icd_codes(case)
         updated[id(outcome)] = set(fills)
     return updated
-
-
-def _replace_icd_codes(case):
-    CaseICDCode.objects.filter(case=case).delete()
-    CaseICDCode.objects.bulk_create(
-        CaseICDCode(case=case, icd_code=code, icd_hauptgruppe=rules.icd_hauptgruppe(code))
-        for code in rules.parse_icd(case.icd)
-    )
 
 
 def _audit_and_notify(plan, logs, user, request):
