@@ -145,8 +145,16 @@ def record(
     old=None,
     new=None,
     request=None,
+    actor=None,
 ):
-    """Write one audit entry; with old and new, only the fields that changed are kept."""
+    """Write one audit entry; with old and new, only the fields that changed are kept.
+
+    The acting user, address and user agent come from ``actor`` (an accounts.actor.Actor), or
+    from ``request`` for older call sites; an explicit ``user`` wins over both.
+    """
+    if actor is not None:
+        user = user if user is not None else actor.user
+        request = request if request is not None else actor.request
     if entity is not None:
         entity_type, entity_id = entity_ref(entity)
     if old is not None and new is not None:
@@ -167,8 +175,10 @@ def record(
         entity_id="" if entity_id is None else str(entity_id),
         old_values=old,
         new_values=new,
-        ip_address=client_ip(request) if request is not None else None,
-        user_agent=user_agent(request) if request is not None else "",
+        ip_address=(client_ip(request) if request is not None else (actor.ip if actor else None)),
+        user_agent=(
+            user_agent(request) if request is not None else (actor.user_agent if actor else "")
+        ),
     )
 
 
