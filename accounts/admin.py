@@ -271,7 +271,7 @@ class AuditLogAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Aktion", ordering="action")
     def action_label(self, obj):
-        return obj.action_label
+        return audit.action_label(obj.action)
 
     @admin.display(description="Objekt")
     def entity(self, obj):

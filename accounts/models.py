@@ -293,12 +293,6 @@ class AuditLog(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("Das Audit-Protokoll kann nicht gelöscht werden.")
 
-    @property
-    def action_label(self):
-        from accounts.audit import action_label
-
-        return action_label(self.action)
-
     def changes(self):
         """(field, old, new) for every field in old or new values, in a stable order."""
         keys = list(dict.fromkeys([*self.old_values, *self.new_values]))

@@ -3,7 +3,7 @@
 from django import forms, template
 from django.utils.safestring import mark_safe
 
-from accounts.audit import display_value
+from accounts import audit
 
 register = template.Library()
 
@@ -43,7 +43,13 @@ def form_field(field, label=True):
 @register.filter
 def audit_value(value):
     """An old/new value of the audit log as readable text."""
-    return display_value(value)
+    return audit.display_value(value)
+
+
+@register.filter
+def action_label(action):
+    """The German label of an audit action (the model does not know the labels: no cycle)."""
+    return audit.action_label(action)
 
 
 @register.filter
