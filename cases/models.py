@@ -3,6 +3,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 
 from cases import rules
+from cases.fields import ExactCharField
 
 TEXT_FIELDS = (
     "thema",
@@ -99,11 +100,11 @@ class CaseQuerySet(models.QuerySet):
 
 class Case(models.Model):
     # Identity and origin
-    fall_id = models.CharField("Fall-ID", max_length=100, unique=True, editable=False)
-    crm_ticket_id = models.CharField(
+    fall_id = ExactCharField("Fall-ID", max_length=100, unique=True, editable=False)
+    crm_ticket_id = ExactCharField(
         "CRM-Ticket", max_length=50, unique=True, null=True, blank=True
     )
-    quelle = models.CharField("Quelle", max_length=20, choices=Quelle.choices)
+    quelle = ExactCharField("Quelle", max_length=20, choices=Quelle.choices)
     import_log = models.ForeignKey(
         "imports.ImportLog",
         verbose_name="Import",
@@ -115,7 +116,7 @@ class Case(models.Model):
     datum = models.DateField("Datum")
     jahr = models.PositiveSmallIntegerField("Jahr", editable=False)
     kw = models.PositiveSmallIntegerField("KW", editable=False)
-    fallgruppe = models.CharField("Fallgruppe", max_length=10, choices=rules.FALLGRUPPE_CHOICES)
+    fallgruppe = ExactCharField("Fallgruppe", max_length=10, choices=rules.FALLGRUPPE_CHOICES)
     thema = models.CharField("Thema", max_length=255, blank=True, default="", db_default="")
 
     # Insured person
@@ -166,10 +167,10 @@ class Case(models.Model):
     gutachten = models.BooleanField("Gutachten", default=False, db_default=False)
     gutachter = models.CharField("Gutachter", max_length=200, blank=True, default="", db_default="")
     gutachten_am = models.DateField("Gutachten am", null=True, blank=True)
-    gutachten_typ = models.CharField(
+    gutachten_typ = ExactCharField(
         "Gutachten-Typ", max_length=20, choices=rules.GUTACHTEN_TYP_CHOICES, null=True, blank=True
     )
-    therapieaenderung = models.CharField(
+    therapieaenderung = ExactCharField(
         "Therapieänderung",
         max_length=4,
         choices=rules.THERAPIEAENDERUNG_CHOICES,
@@ -219,7 +220,7 @@ class Case(models.Model):
 
     # Digest of the normalised (nachname, vorname, geburtsdatum, fallgruppe, datum), so that
     # duplicate detection never depends on a database collation (domain.md §4).
-    duplicate_key = models.CharField(max_length=64, db_index=True, editable=False)
+    duplicate_key = ExactCharField(max_length=64, db_index=True, editable=False)
 
     created_at = models.DateTimeField("angelegt am", auto_now_add=True)
     updated_at = models.DateTimeField("geändert am", auto_now=True)
@@ -385,8 +386,8 @@ def replace_icd_codes(case):
 
 class CaseICDCode(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="icd_codes")
-    icd_code = models.CharField("ICD-Code", max_length=10)
-    icd_hauptgruppe = models.CharField("Hauptgruppe", max_length=3, db_index=True)
+    icd_code = ExactCharField("ICD-Code", max_length=10)
+    icd_hauptgruppe = ExactCharField("Hauptgruppe", max_length=3, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 
+from cases.fields import ExactCharField
 from imports.readers.base import ERROR, NOTICE, WARNING, ParsedRow, Problem
 
 
@@ -25,7 +26,7 @@ class ImportLog(models.Model):
     file_name = models.CharField("Dateiname", max_length=255)
     import_type = models.CharField("Art", max_length=20, choices=ImportType.choices)
     sheet = models.CharField("Tabellenblatt", max_length=100, blank=True)
-    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    sha256 = ExactCharField("SHA-256", max_length=64, db_index=True)
     rows_read = models.PositiveIntegerField("gelesene Zeilen", default=0)
     imported = models.PositiveIntegerField("neu", default=0)
     updated = models.PositiveIntegerField("aktualisiert", default=0)
@@ -62,7 +63,7 @@ class ImportLock(models.Model):
     """One row per lock name; confirming an import locks it (SELECT … FOR UPDATE) so that two
     imports never classify and write at the same time."""
 
-    name = models.CharField(max_length=50, unique=True)
+    name = ExactCharField(max_length=50, unique=True)
 
     class Meta:
         verbose_name = "Import-Sperre"
@@ -187,7 +188,7 @@ class ImportPreview(models.Model):
     )
     import_type = models.CharField("Art", max_length=20, choices=ImportType.choices)
     file_name = models.CharField("Dateiname", max_length=255)
-    sha256 = models.CharField("SHA-256", max_length=64)
+    sha256 = ExactCharField("SHA-256", max_length=64)
     sheet = models.CharField("gewähltes Tabellenblatt", max_length=100, blank=True)
     counts = models.JSONField("Summen", default=dict)
     sheets = models.JSONField("Summen je Blatt", default=list)
