@@ -154,10 +154,59 @@ def browser(chromium_path):
         browser.close()
 
 
+# Runs in every document before the page's own scripts. Playwright injects it through the
+# DevTools protocol, so the page's Content-Security-Policy does not block it.
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__reportCspViolation(
+    event.violatedDirective + " blocked " + (event.blockedURI || "inline") +
+    " in " + event.documentURI + (event.sourceFile ? " (" + event.sourceFile + ":" +
+    event.lineNumber + ")" : "") + (event.sample ? " sample: " + event.sample : "")
+  );
+});
+"""
+
+
 @pytest.fixture
-def page(browser, live_server):
+def allowed_console_errors():
+    """Regular expressions of console errors a test provokes on purpose (e.g. a 403 response).
+    CSP violations are never allowed."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, allowed_console_errors):
+    """A fresh browser page on the live server that fails its test on any CSP violation,
+    console error or uncaught script error the test did not declare as expected."""
+    import re
+
+    problems = []
     context = browser.new_context(base_url=live_server.url, locale="de-DE")
+    context.expose_binding(
+        "__reportCspViolation", lambda _source, text: problems.append(f"CSP-Verstoß: {text}")
+    )
+    context.add_init_script(_REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     page.set_default_timeout(10_000)
+
+    def on_console(message):
+        if message.type != "error":
+            return
+        text = message.text
+        # Chrome logs a blocked resource as a console error too; the event above reports it
+        # with the directive, and it is never allowed.
+        if "Content Security Policy" in text or not any(
+            re.search(pattern, text) for pattern in allowed_console_errors
+        ):
+            location = message.location.get("url", "") if message.location else ""
+            problems.append(f"Konsolenfehler: {text} ({location})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"Skriptfehler: {error}"))
     yield page
+    # Let violations of the last page reach the binding before the context goes away.
+    if not page.is_closed():
+        page.wait_for_timeout(100)
     context.close()
+    if problems:
+        pytest.fail("Im Browser:\n" + "\n".join(problems), pytrace=False)

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "csp",
     "accounts",
     "cases",
     "imports",
@@ -103,6 +104,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so every response (static files and error pages included) carries the policy.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -333,6 +336,25 @@ SPECTACULAR_SETTINGS = {"TITLE": "DAK Zweitmeinungs-Portal API", "VERSION": "1"}
 
 # --- Security ---------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
+# The same policy in every environment (development included), so an inline script, style or
+# handler fails at once where it is written. No 'unsafe-inline': CSS lives in static/css, JS in
+# static/js, and htmx is configured (base.html) not to inject styles or evaluate attributes.
+# img-src allows data: for the SVG icons Bootstrap's CSS embeds (checkboxes, selects, toggler);
+# the QR code is inline <svg> markup, which img-src does not govern.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:

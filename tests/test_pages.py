@@ -60,3 +60,94 @@ def test_forbidden_pages_are_german(dak_client):
     response = dak_client.get("/import/")
     assert response.status_code == 403
     assert "Zugriff verweigert" in response.content.decode()
+
+
+# --- Content-Security-Policy ----------------------------------------------------------------
+
+TEMPLATE_ROOTS = [
+    path
+    for path in __import__("pathlib").Path(__file__).resolve().parents[1].glob("**/templates")
+    if ".venv" not in path.parts and "node_modules" not in path.parts
+]
+INLINE_CODE = [
+    # <script> without src, <style> blocks, style="" attributes, onclick="" etc., htmx's hx-on
+    (r"<script(?![^>]*\bsrc=)[^>]*>", "Inline-<script>"),
+    (r"<style\b", "<style>-Block"),
+    (r"\sstyle\s*=", "style-Attribut"),
+    (r"\son[a-z]+\s*=", "on…-Handler"),
+    (r"\s(data-)?hx-on", "hx-on-Handler"),
+    (r"javascript:", "javascript:-URL"),
+]
+
+
+def _policy(response):
+    header = response["Content-Security-Policy"]
+    return {part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()}
+
+
+@pytest.mark.parametrize("path", ["/konto/login/", "/"])
+def test_pages_are_served_with_a_policy_that_forbids_inline_code(dak_client, path):
+    response = dak_client.get(path, follow=True)
+    policy = _policy(response)
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'"]
+    assert policy["default-src"] == ["'self'"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["form-action"] == ["'self'"]
+    assert policy["base-uri"] == ["'self'"]
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+    assert "'unsafe-eval'" not in response["Content-Security-Policy"]
+
+
+@override_settings(DEBUG=True)
+def test_the_policy_is_enforced_in_development_too(client):
+    response = client.get("/konto/login/")
+    assert "Content-Security-Policy" in response
+    assert "Content-Security-Policy-Report-Only" not in response
+
+
+@override_settings(DEBUG=False)
+def test_error_pages_carry_the_policy(dak_client):
+    assert "script-src 'self'" in dak_client.get("/gibt-es-nicht/")["Content-Security-Policy"]
+    assert "script-src 'self'" in dak_client.get("/import/")["Content-Security-Policy"]
+
+
+def test_no_template_contains_inline_scripts_styles_or_handlers():
+    import re
+
+    found = []
+    for root in TEMPLATE_ROOTS:
+        for template in root.rglob("*.html"):
+            text = template.read_text()
+            for pattern, what in INLINE_CODE:
+                for match in re.finditer(pattern, text, flags=re.IGNORECASE):
+                    line = text.count("\n", 0, match.start()) + 1
+                    found.append(f"{template}:{line}: {what}")
+    assert TEMPLATE_ROOTS, "keine Template-Verzeichnisse gefunden"
+    assert found == []
+
+
+def test_the_500_page_takes_its_css_from_a_static_file(rf):
+    from dak_portal.views import server_error
+
+    content = server_error(rf.get("/")).content.decode()
+    assert "<style" not in content
+    assert 'href="/static/css/error.css"' in content
+    assert 'href="/static/img/favicon.svg"' in content
+
+
+def test_htmx_is_told_not_to_inject_styles_or_evaluate_attributes(dak_client):
+    import json
+    import re
+
+    content = dak_client.get("/").content.decode()
+    meta = re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", content)
+    config = json.loads(meta.group(1))
+    assert config == {"includeIndicatorStyles": False, "allowEval": False, "allowScriptTags": False}
+
+
+def test_every_page_links_the_favicon_from_static(dak_client):
+    content = dak_client.get("/").content.decode()
+    assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in content
+    assert 'href="/static/img/favicon-32.png"' in content
