@@ -82,3 +82,16 @@ class AuditedModelAdmin(admin.ModelAdmin):
                 old=old,
                 request=request,
             )
+
+
+class ReadAuditedMixin:
+    """Mix into a ModelAdmin whose change page shows patient data: each time the page is
+    shown (also as a read-only view, also re-shown with form errors), an audit entry
+    `read` names the record by type and primary key (domain.md §6)."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = getattr(response, "context_data", None) or {}
+        if response.status_code == 200 and shown.get("original") is not None:
+            audit.record_read(request, shown["original"])
+        return response

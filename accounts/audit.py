@@ -182,12 +182,34 @@ def record(
     )
 
 
-def record_read(request, entity, *, action=READ, details=None):
-    """Audit that the request's user looked at or downloaded entity (health data, §6).
+def record_read(
+    request=None,
+    entity=None,
+    *,
+    actor=None,
+    action=READ,
+    entity_type="",
+    entity_id=None,
+    details=None,
+):
+    """Audit that someone looked at or downloaded patient data (domain.md §6): the one helper
+    for reads, called by views (never by templates), with the request or an ``actor``.
 
-    details are extra facts about the access (e.g. {"datei": "bericht.xlsx"}); never patient data.
+    The entry names the entity by type and primary key only (an instance, or ``entity_type``
+    and ``entity_id`` for something without one). ``details`` are facts about the access
+    (e.g. {"datei": "Fehlerzeilen_123.csv", "seite": 2}); never a field value of the entity.
     """
-    return record(action=action, entity=entity, new=details or {}, request=request)
+    if request is None and actor is None:
+        raise ValueError("record_read braucht request oder actor.")
+    return record(
+        action=action,
+        entity=entity,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        new=details or {},
+        request=request,
+        actor=actor,
+    )
 
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?$")

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from accounts.admin_audit import AuditedModelAdmin
+from accounts.admin_audit import AuditedModelAdmin, ReadAuditedMixin
+from accounts.admin_search import SessionSearchMixin
 from cases import rules
 from cases.models import Case, CaseICDCode, replace_icd_codes
 
@@ -32,7 +33,9 @@ class CaseICDCodeInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(AuditedModelAdmin):
+class CaseAdmin(SessionSearchMixin, ReadAuditedMixin, AuditedModelAdmin):
+    # Searched by surname and KVNR: the term goes by POST into the session, never into a URL;
+    # opening a case is audited as a read.
     list_display = (
         "fall_id",
         "jahr",

@@ -36,11 +36,12 @@ NORMALIZED_INPUTS = (
 
 def normalized_values(values: dict, *, duplicate_key: str | None = None) -> dict:
     """The stored form of a case's values (one implementation for save() and bulk imports):
-    text trimmed, empty ticket as NULL, KVNR/ICD upper-cased, jahr/kw from datum, duplicate key.
+    text trimmed, ticket trimmed and upper-cased (empty as NULL), KVNR/ICD upper-cased,
+    jahr/kw from datum, duplicate key.
     Returns only the fields it sets; missing inputs count as empty. A caller that already
     computed the duplicate key of exactly these values may pass it."""
     out = {name: rules.clean_text(values.get(name)) for name in TEXT_FIELDS if name in values}
-    out["crm_ticket_id"] = rules.clean_text(values.get("crm_ticket_id")) or None
+    out["crm_ticket_id"] = rules.normalize_ticket(values.get("crm_ticket_id"))
     out["kvnr"] = rules.normalize_kvnr(values.get("kvnr"))
     out["icd"] = rules.clean_text(values.get("icd")).upper() or None
     datum = values.get("datum")
@@ -101,9 +102,7 @@ class CaseQuerySet(models.QuerySet):
 class Case(models.Model):
     # Identity and origin
     fall_id = ExactCharField("Fall-ID", max_length=100, unique=True, editable=False)
-    crm_ticket_id = ExactCharField(
-        "CRM-Ticket", max_length=50, unique=True, null=True, blank=True
-    )
+    crm_ticket_id = ExactCharField("CRM-Ticket", max_length=50, unique=True, null=True, blank=True)
     quelle = ExactCharField("Quelle", max_length=20, choices=Quelle.choices)
     import_log = models.ForeignKey(
         "imports.ImportLog",

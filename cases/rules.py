@@ -381,6 +381,19 @@ def kvnr_is_valid(value: str | None) -> bool:
     return kvnr_check_digit(kvnr[:9]) == int(kvnr[9])
 
 
+# --- CRM ticket (domain.md §3) ------------------------------------------------------------------
+
+
+def normalize_ticket(value: object) -> str | None:
+    """CRM ticket id as stored and compared: trimmed and upper-cased like the KVNR (``t-9001`` is
+    ``T-9001``), in one Unicode normal form (NFC, so a decomposed ``á`` is the same text as a
+    composed one); None when empty. Nothing else is folded: ``TK-1Á`` is not ``TK-1A``."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", str(value)).strip().upper()
+    return unicodedata.normalize("NFC", text) or None
+
+
 # --- Texts, duplicate key, fall_id (domain.md §3, §4) ------------------------------------------
 
 

@@ -246,7 +246,9 @@ def _load_matches(rows, keys):
     with connection.cursor() as cursor:
         for chunk in _chunks(list(zip(rows, keys, strict=True))):
             chunk_keys = [key for _, key in chunk]
-            chunk_tickets = [t for r, _ in chunk if (t := r.values.get("crm_ticket_id"))]
+            chunk_tickets = [
+                t for r, _ in chunk if (t := rules.normalize_ticket(r.values.get("crm_ticket_id")))
+            ]
             where = f"{quote('duplicate_key')} IN ({', '.join(['%s'] * len(chunk_keys))})"
             if chunk_tickets:
                 where += (
@@ -267,7 +269,7 @@ def _load_matches(rows, keys):
     for case_id in sorted(cases):
         values = cases[case_id]
         if values["crm_ticket_id"]:
-            by_ticket.setdefault(rules.clean_text(values["crm_ticket_id"]).upper(), case_id)
+            by_ticket.setdefault(rules.normalize_ticket(values["crm_ticket_id"]), case_id)
         by_key.setdefault(values["duplicate_key"], case_id)
     return cases, by_ticket, by_key
 
@@ -317,7 +319,7 @@ def classify(rows: list[ParsedRow]) -> list[Outcome]:
         if not row.ok:
             outcomes.append(Outcome(row=row, kind=FEHLER))
             continue
-        ticket = rules.clean_text(row.values.get("crm_ticket_id")).upper() or None
+        ticket = rules.normalize_ticket(row.values.get("crm_ticket_id"))
         key = keys[id(row)]
         if ticket and ticket in seen_ticket:
             earlier = seen_ticket[ticket]

@@ -341,10 +341,10 @@ def kvnr_value(row: ParsedRow, column: str, raw: object) -> str | None:
 
 
 def ticket_id(row: ParsedRow, column: str, raw: object) -> str | None:
-    """CRM ticket id or None; one too long for the field is dropped, since a cut id could
-    match another case's."""
-    ticket = cell_text(raw)
-    if len(ticket) > TEXT_MAX_LENGTHS["crm_ticket_id"]:
+    """CRM ticket id in its stored form (rules.normalize_ticket) or None; one too long for the
+    field is dropped, since a cut id could match another case's."""
+    ticket = rules.normalize_ticket(cell_text(raw))
+    if ticket and len(ticket) > TEXT_MAX_LENGTHS["crm_ticket_id"]:
         row.warn(column, raw, "CRM-Ticket ist länger als 50 Zeichen und wird nicht übernommen.")
         return None
-    return ticket or None
+    return ticket

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from accounts import audit
 from accounts.permissions import DAK_OR_ADMIN, requires
 from imports.forms import IcdUploadForm
 from imports.icd_import import FEHLER, GESPEICHERT, UNVERAENDERT, icd_workbook_import
@@ -26,6 +27,8 @@ def icd_upload(request):
         except FileRejected as exc:
             form.add_error("file", exc.message)
         else:
+            # The result lists Fall-IDs and codes: reading it is audited like any other read.
+            audit.record_read(request, log)
             result = {
                 "log": log,
                 "file_name": log.file_name,

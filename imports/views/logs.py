@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from accounts import audit
 from accounts.permissions import ADMIN, requires
 from cases.models import Case
 from imports.forms import LogFilterForm
@@ -57,6 +58,12 @@ def log_detail(request, pk):
     fall_ids = dict(
         Case.objects.filter(pk__in=[c["id"] for c in case_page]).values_list("id", "fall_id")
     )
+    problem_page = Paginator(problems, ITEMS_PER_PAGE).get_page(request.GET.get("meldungen"))
+    audit.record_read(
+        request,
+        log,
+        details={"seite_faelle": case_page.number, "seite_meldungen": problem_page.number},
+    )
     context = {
         "log": log,
         "counts": [
@@ -68,7 +75,7 @@ def log_detail(request, pk):
             ("Warnungen", log.warnings, "warnings"),
         ],
         "notices": details.get("notices", []),
-        "problem_page": Paginator(problems, ITEMS_PER_PAGE).get_page(request.GET.get("meldungen")),
+        "problem_page": problem_page,
         "case_page": case_page,
         "case_rows": [{**change, "fall_id": fall_ids.get(change["id"])} for change in case_page],
         "same_file": ImportLog.objects.filter(sha256=log.sha256)

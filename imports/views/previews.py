@@ -10,6 +10,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts import audit
 from accounts.permissions import ADMIN, requires
 from imports.forms import CsvUploadForm, HistoricalUploadForm
 from imports.models import ImportLog, ImportPreview, ImportType, PreviewClosed, RowKind
@@ -85,6 +86,8 @@ def preview_detail(request, pk):
     rows = preview.rows.select_related("case")
     rows = rows.filter(has_warnings=True) if tab == WARNINGS_TAB else rows.filter(kind=tab)
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("seite"))
+    # Every page of rows shown is a read of patient data, the HTMX tab swaps included.
+    audit.record_read(request, preview, details={"ansicht": tab, "seite": page.number})
     context = {
         "preview": preview,
         "tab": tab,
