@@ -6,6 +6,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
 
 from accounts import outbox
+from accounts.addresses import login_name
 from accounts.models import AllowedDomain, Role
 from accounts.net import client_ip
 from accounts.services import role_for_email
@@ -40,6 +41,11 @@ class AccountAdapter(DefaultAccountAdapter):
         "same_as_current": "Der neue Wert muss sich vom bisherigen unterscheiden.",
         "rate_limited": "Bitte haben Sie etwas Geduld: Sie senden zu viele Anfragen.",
     }
+
+    def clean_email(self, email):
+        # Every address allauth handles (sign-up, password reset, login by e-mail) in the form
+        # the portal stores: lower case, IDNA A-labels (accounts.addresses).
+        return login_name(super().clean_email(email))
 
     def is_open_for_signup(self, request):
         # Open only while at least one domain is allowed; invitations have their own page.

@@ -119,8 +119,8 @@ class AllowedDomainAdmin(AuditedModelAdmin):
     fields = ("domain", "role")
     search_fields = ("domain",)
 
+    # AllowedDomain.clean() normalises the domain (accounts.addresses) and refuses look-alikes.
     def save_model(self, request, obj, form, change):
-        obj.domain = obj.domain.strip().lower().lstrip("@")
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)

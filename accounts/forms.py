@@ -5,7 +5,9 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
 from accounts import audit
-from accounts.models import AllowedDomain, Role, User, email_domain
+from accounts.addresses import login_name, normalise_domain, normalise_email
+from accounts.models import AllowedDomain, Role, User
+from accounts.services import role_for_email
 
 NOT_ALLOWED_MESSAGE = (
     "Mit dieser E-Mail-Adresse ist keine Registrierung möglich. Registrieren können sich nur "
@@ -14,6 +16,8 @@ NOT_ALLOWED_MESSAGE = (
 )
 OWN_ROLE_MESSAGE = "Sie können sich die Administrator-Rolle nicht selbst nehmen."
 OWN_ACTIVE_MESSAGE = "Sie können Ihr eigenes Konto nicht deaktivieren."
+ACCOUNT_EXISTS_MESSAGE = "Für diese E-Mail-Adresse gibt es bereits ein Konto."
+DOMAIN_EXISTS_MESSAGE = "Diese Domain ist bereits freigegeben."
 EMAIL_TAKEN_MESSAGE = (
     "Für diese E-Mail-Adresse gibt es bereits ein Konto. Melden Sie sich an oder setzen Sie "
     "Ihr Passwort zurück."
@@ -30,6 +34,10 @@ class LoginForm(allauth_forms.LoginForm):
         self.fields["password"].label = "Passwort"
         self.fields["password"].help_text = ""
         self.fields["password"].widget.attrs.pop("placeholder", None)
+
+    def clean_login(self):
+        # The stored form of the address (lower case, IDNA A-labels), so `A@DAK.de` logs in.
+        return login_name(super().clean_login())
 
     def user_credentials(self):
         credentials = super().user_credentials()
@@ -58,8 +66,10 @@ class SignupForm(allauth_forms.SignupForm):
         _set_password_labels(self)
 
     def clean_email(self):
+        # Normalised (and look-alikes refused) before allauth's duplicate check sees it.
+        self.cleaned_data["email"] = normalise_email(self.cleaned_data["email"])
         email = super().clean_email()
-        if not AllowedDomain.objects.filter(domain=email_domain(email)).exists():
+        if role_for_email(email) is None:
             raise ValidationError(NOT_ALLOWED_MESSAGE, code="domain_not_allowed")
         return email
 
@@ -127,8 +137,8 @@ class InvitationAcceptForm(PasswordPairMixin, forms.Form):
             self.fields["email"].help_text = "Diese Einladung gilt nur für diese Adresse."
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
+        email = normalise_email(self.cleaned_data["email"])
+        if User.objects.filter(email=email).exists():
             raise ValidationError(EMAIL_TAKEN_MESSAGE, code="email_taken")
         return email
 
@@ -157,9 +167,9 @@ class UserCreateForm(PasswordPairMixin, forms.ModelForm):
         fields = ("email", "first_name", "last_name", "role")
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError("Für diese E-Mail-Adresse gibt es bereits ein Konto.")
+        email = normalise_email(self.cleaned_data["email"])
+        if User.objects.filter(email=email).exists():
+            raise ValidationError(ACCOUNT_EXISTS_MESSAGE, code="email_taken")
         return email
 
 
@@ -174,9 +184,9 @@ class UserEditForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
-            raise ValidationError("Für diese E-Mail-Adresse gibt es bereits ein Konto.")
+        email = normalise_email(self.cleaned_data["email"])
+        if User.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(ACCOUNT_EXISTS_MESSAGE, code="email_taken")
         return email
 
     def clean(self):
@@ -204,9 +214,12 @@ class InvitationCreateForm(forms.Form):
     )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if email and User.objects.filter(email__iexact=email).exists():
-            raise ValidationError("Für diese E-Mail-Adresse gibt es bereits ein Konto.")
+        email = self.cleaned_data["email"].strip()
+        if not email:
+            return ""
+        email = normalise_email(email)
+        if User.objects.filter(email=email).exists():
+            raise ValidationError(ACCOUNT_EXISTS_MESSAGE, code="email_taken")
         return email
 
     def clean(self):
@@ -231,16 +244,9 @@ class AllowedDomainForm(forms.ModelForm):
         self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.ADMIN]
 
     def clean_domain(self):
-        domain = self.cleaned_data["domain"].strip().lower().lstrip("@")
-        labels = domain.split(".")
-        if (
-            len(labels) < 2
-            or not all(labels)
-            or not all(part.replace("-", "").isalnum() for part in labels)
-        ):
-            raise ValidationError("Bitte geben Sie eine Domain wie dak.de an (ohne @).")
+        domain = normalise_domain(self.cleaned_data["domain"].strip().lstrip("@"))
         if AllowedDomain.objects.filter(domain=domain).exists():
-            raise ValidationError("Diese Domain ist bereits freigegeben.")
+            raise ValidationError(DOMAIN_EXISTS_MESSAGE, code="domain_taken")
         return domain
 
 

@@ -7,9 +7,12 @@ from django.conf import settings
 from django.db.models import Max, Sum
 from django.utils import timezone
 
+from accounts.addresses import login_name
+
 
 def normalise_username(value):
-    return (value or "").strip().lower()
+    # The stored form of the address, so every spelling of one account counts as one.
+    return login_name(value)
 
 
 def username_from_request(request, credentials=None):

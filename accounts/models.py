@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from accounts.addresses import login_name, normalise_domain, normalise_email
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Administrator"
@@ -20,7 +22,7 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra):
         if not email:
             raise ValueError("Eine E-Mail-Adresse ist erforderlich.")
-        user = self.model(email=self.normalize_email(email), **extra)
+        user = self.model(email=normalise_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -36,8 +38,9 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, username):
-        # Log-in addresses are matched case-insensitively whatever the database collation says.
-        return self.get(email__iexact=username)
+        # Addresses are stored normalised (lower case, IDNA A-labels) and compared exactly, so
+        # the login name is normalised the same way: `A@DAK.de` logs in as `a@dak.de`.
+        return self.get(email=login_name(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -72,6 +75,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.email
 
+    def clean(self):
+        # Before AbstractBaseUser.clean(), whose NFKC step would map a look-alike (`ｄak.de`)
+        # onto the real domain instead of refusing it.
+        try:
+            self.email = normalise_email(self.email)
+        except ValidationError as error:
+            raise ValidationError({"email": error}) from error
+        super().clean()
+
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         self.is_staff = self.role == Role.ADMIN
@@ -99,12 +111,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.first_name or self.email
-
-
-def email_domain(email):
-    """The exact domain after the last `@`, lower-cased (`x@evildak.de` → `evildak.de`)."""
-    _, at, domain = (email or "").strip().rpartition("@")
-    return domain.lower() if at else ""
 
 
 class AllowedDomain(models.Model):
@@ -144,7 +150,11 @@ class AllowedDomain(models.Model):
         return self.domain
 
     def clean(self):
-        self.domain = (self.domain or "").strip().lower().lstrip("@")
+        # One normal form (lower case, IDNA 2008); look-alikes are refused, never mapped.
+        try:
+            self.domain = normalise_domain((self.domain or "").strip().lstrip("@"))
+        except ValidationError as error:
+            raise ValidationError({"domain": error}) from error
         if self.role == Role.ADMIN:
             raise ValidationError({"role": "Über eine Domain kann niemand Administrator werden."})
 

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import audit, lockout, outbox
-from accounts.models import AllowedDomain, Invitation, Role, User, email_domain
+from accounts.addresses import email_domain
+from accounts.models import AllowedDomain, Invitation, Role, User
 from accounts.sessions import end_sessions
 
 USER_FIELDS = ("email", "first_name", "last_name", "role", "is_active", "must_change_password")
@@ -39,9 +40,14 @@ def send_template_mail(template, to, context, *, kind, sensitive=False):
 
 
 def role_for_email(email):
-    """The role an allowed domain grants, or None when the domain is not allowed."""
-    domain = AllowedDomain.objects.filter(domain=email_domain(email)).first()
-    return domain.role if domain else None
+    """The role an allowed domain grants, or None when the domain is not allowed.
+
+    The domain is compared in its normal form (accounts.addresses); an address with look-alike
+    characters has none and gets no role.
+    """
+    domain = email_domain(email)
+    allowed = AllowedDomain.objects.filter(domain=domain).first() if domain else None
+    return allowed.role if allowed else None
 
 
 def set_verified_email(user):
