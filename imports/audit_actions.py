@@ -6,6 +6,7 @@ audit log's filter offers each of them (registered in ``ImportsConfig.ready``).
 """
 
 from imports.models import ImportType
+from imports.outcomes import RowOutcome
 
 # An upload became a server-side preview (nothing written to the cases yet).
 PREVIEW_CREATED = "import.preview_created"
@@ -21,4 +22,16 @@ LABELS = {
     PREVIEW_CONFIRMED: "Import-Vorschau bestätigt",
     PREVIEW_DISCARDED: "Import-Vorschau verworfen",
     **{IMPORTED[value]: f"Import: {label}" for value, label in ImportType.choices},
+}
+
+# German names of the keys these entries store (row outcomes and the like), for the audit
+# pages' list of changes. Entries carry ids and counts only, never a file name: a file name
+# may carry a patient's name.
+FIELD_LABELS = {
+    **dict(RowOutcome.choices),
+    "warnungen": "mit Warnungen",
+    "art": "Art",
+    "zeilen": "gelesene Zeilen",
+    "status": "Status",
+    "import_log_ids": "Importprotokolle",
 }

@@ -1,5 +1,9 @@
 """Upload of a coded ICD workbook (formats.md §3): check every row, then save the valid ones in
-one transaction; rows in error never block the others."""
+one transaction; rows in error never block the others.
+
+Row outcomes are the imports' own (imports.outcomes.RowOutcome): a saved row is an
+Aktualisierung of its case, a row that changes nothing (the case has these codes already, or
+the row repeats an earlier one) a Duplikat, a row that cannot be saved a Fehler."""
 
 from __future__ import annotations
 
@@ -7,26 +11,25 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
 from cases import rules
 from cases.models import Case
 from coding.services import case_icd_set, stored_codes
+from imports import audit_actions
 from imports.models import ImportLog, ImportType
+from imports.outcomes import LOG_COUNTERS, RowOutcome, count_outcomes
 from imports.readers.icd_workbook import read_icd_workbook
 from imports.services import file_sha256
-
-GESPEICHERT = "gespeichert"
-UNVERAENDERT = "unverändert"
-FEHLER = "fehler"
 
 
 @dataclass
 class IcdRowResult:
     row_number: int
     fall_id: str
-    status: str
+    status: RowOutcome
     icd: str = ""
     message: str = ""
     case_id: int | None = None
@@ -38,14 +41,14 @@ def icd_workbook_check(data: bytes) -> list[IcdRowResult]:
     rows = []
     for row in result.rows:
         fall_id = rules.clean_text(row.values.get("fall_id"))
-        item = IcdRowResult(row_number=row.row_number, fall_id=fall_id, status=FEHLER)
+        item = IcdRowResult(row_number=row.row_number, fall_id=fall_id, status=RowOutcome.FEHLER)
         if not row.ok:
             item.message = "; ".join(p.message for p in row.errors)
         else:
             try:
                 codes = rules.parse_icd(row.values.get("icd_raw"))
                 item.icd = rules.icd_join(codes)
-                item.status = GESPEICHERT
+                item.status = RowOutcome.UPDATE
             except rules.RuleError as exc:
                 item.message = exc.message
         rows.append(item)
@@ -58,11 +61,11 @@ def icd_workbook_check(data: bytes) -> list[IcdRowResult]:
     }
     by_fall_id = {}
     for item in rows:
-        if item.status == FEHLER:
+        if item.status == RowOutcome.FEHLER:
             continue
         case = cases.get(item.fall_id)
         if case is None:
-            item.status = FEHLER
+            item.status = RowOutcome.FEHLER
             item.message = "Unbekannte Fall-ID."
             continue
         item.case_id = case.pk
@@ -72,7 +75,7 @@ def icd_workbook_check(data: bytes) -> list[IcdRowResult]:
         code_sets = {frozenset(rules.parse_icd(i.icd)) for i in items}
         if len(code_sets) > 1:
             for i in items:
-                i.status = FEHLER
+                i.status = RowOutcome.FEHLER
                 i.message = (
                     "Dieselbe Fall-ID steht mehrfach mit verschiedenen ICD-Codes in der Datei."
                 )
@@ -81,17 +84,19 @@ def icd_workbook_check(data: bytes) -> list[IcdRowResult]:
         same = bool(case.icd) and stored_codes(case) == code_sets.pop()
         for n, i in enumerate(items):
             if same or n > 0:
-                i.status = UNVERAENDERT
+                i.status = RowOutcome.DUPLIKAT
                 i.message = "Der Fall hat bereits diese Codes." if same else "Wiederholte Zeile."
     return rows
 
 
-def icd_workbook_import(*, data: bytes, file_name: str, user, request=None):
-    """Check and save a coded workbook; returns (ImportLog, row results)."""
+def icd_workbook_import(*, data: bytes, file_name: str, actor):
+    """Check and save a coded workbook as ``actor`` (accounts.actor.Actor); returns
+    (ImportLog, row results)."""
     from accounts import audit, notifications
 
+    user = actor.user
     rows = icd_workbook_check(data)
-    to_save = [r for r in rows if r.status == GESPEICHERT]
+    to_save = [r for r in rows if r.status == RowOutcome.UPDATE]
     now = timezone.now()
     with transaction.atomic():
         cases = Case.objects.select_for_update().in_bulk([r.case_id for r in to_save])
@@ -100,33 +105,31 @@ def icd_workbook_import(*, data: bytes, file_name: str, user, request=None):
                 case=cases[item.case_id], codes=rules.parse_icd(item.icd), user=user, now=now
             )
             if not changed:
-                item.status = UNVERAENDERT
+                item.status = RowOutcome.DUPLIKAT
                 item.message = "Der Fall hat bereits diese Codes."
-        saved = [r for r in rows if r.status == GESPEICHERT]
+        saved = [r for r in rows if r.status == RowOutcome.UPDATE]
+        counts = count_outcomes(r.status for r in rows)
         log = ImportLog.objects.create(
             file_name=file_name,
             import_type=ImportType.ICD,
             sha256=file_sha256(data),
             rows_read=len(rows),
-            updated=len(saved),
-            skipped=sum(1 for r in rows if r.status == UNVERAENDERT),
-            errors=sum(1 for r in rows if r.status == FEHLER),
+            **{counter: counts[outcome] for outcome, counter in LOG_COUNTERS.items()},
             user=user,
             details={
                 "updated_case_ids": [r.case_id for r in saved],
                 "errors": [
                     {"row": r.row_number, "column": "ICD", "message": r.message}
                     for r in rows
-                    if r.status == FEHLER
+                    if r.status == RowOutcome.FEHLER
                 ],
             },
         )
         audit.record(
-            action="import.icd",
-            user=user,
+            action=audit_actions.IMPORTED[ImportType.ICD],
+            actor=actor,
             entity=log,
-            new={"aktualisiert": log.updated, "unverändert": log.skipped, "fehler": log.errors},
-            request=request,
+            new={"import_log_ids": [log.pk], **counts},
         )
         if saved and user is not None and user.role == Role.DAK_MITARBEITER:
             notifications.notify(
@@ -134,7 +137,7 @@ def icd_workbook_import(*, data: bytes, file_name: str, user, request=None):
                 actor=user,
                 title="ICD-Codierung hochgeladen",
                 message=f"{len(saved)} Fälle wurden per ICD-Arbeitsmappe codiert.",
-                link=f"/import/protokoll/{log.pk}/",
+                link=reverse("imports:log_detail", args=[log.pk]),
                 obj=log,
             )
     return log, rows

@@ -5,14 +5,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models, transaction
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 
+from accounts.actor import COMMAND_LINE_LABEL
 from cases.fields import ExactCharField
-from imports.readers.base import ERROR, NOTICE, WARNING, ParsedRow, Problem
+from imports.outcomes import RowOutcome
 
 
 class ImportType(models.TextChoices):
@@ -56,7 +57,7 @@ class ImportLog(models.Model):
 
     @property
     def actor_label(self):
-        return self.user.email if self.user else "Kommandozeile"
+        return self.user.email if self.user else COMMAND_LINE_LABEL
 
 
 class ImportLock(models.Model):
@@ -73,33 +74,15 @@ class ImportLock(models.Model):
         return self.name
 
 
-class RowKind(models.TextChoices):
-    """How a previewed row would be imported; the values are the service's KIND constants."""
-
-    NEU = "neu", "neu"
-    UPDATE = "aktualisierung", "Aktualisierung"
-    DUPLIKAT = "duplikat", "Duplikat"
-    FEHLER = "fehler", "Fehler"
-
-
 class PreviewState(models.TextChoices):
     OFFEN = "offen", "offen"
     BESTAETIGT = "bestaetigt", "bestätigt"
     VERWORFEN = "verworfen", "verworfen"
 
 
-class PreviewClosed(Exception):
-    """The preview can no longer be confirmed or discarded; ``message`` says why, in German."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
 # Previews stay this long past their expiry so that a late click still gets the "abgelaufen"
 # message rather than a 404; then the next upload deletes them.
 PREVIEW_GRACE = timedelta(days=1)
-PREVIEW_BATCH_SIZE = 1000
 
 
 class ImportPreviewQuerySet(models.QuerySet):
@@ -108,72 +91,6 @@ class ImportPreviewQuerySet(models.QuerySet):
 
     def stale(self):
         return self.filter(expires_at__lt=timezone.now() - PREVIEW_GRACE)
-
-
-class ImportPreviewManager(models.Manager.from_queryset(ImportPreviewQuerySet)):
-    def create_from_plan(self, plan, *, user, sheet=""):
-        """Store a classified plan as a preview of its uploader; rows go in batches."""
-        from imports.services import encode_values
-
-        now = timezone.now()
-        with transaction.atomic():
-            self.stale().delete()
-            preview = self.create(
-                user=user,
-                import_type=plan.import_type,
-                file_name=plan.file_name[:255],
-                sha256=plan.sha256,
-                sheet=sheet or "",
-                counts=plan.counts,
-                sheets=_sheet_counts(plan),
-                notices=[
-                    {"column": p.column, "message": p.message, "sheet": p.sheet or ""}
-                    for p in plan.notices
-                ],
-                created_at=now,
-                expires_at=now + timedelta(minutes=settings.IMPORT_PREVIEW_TTL_MINUTES),
-            )
-            batch = []
-            for position, outcome in enumerate(plan.outcomes):
-                row = outcome.row
-                batch.append(
-                    ImportPreviewRow(
-                        preview=preview,
-                        position=position,
-                        row_number=row.row_number,
-                        sheet=row.sheet or "",
-                        kind=outcome.kind,
-                        values=encode_values(row.values),
-                        fills=encode_values(outcome.fills),
-                        errors=[_problem(p) for p in row.errors],
-                        warnings=[_problem(p) for p in row.warnings],
-                        notes=list(outcome.notes),
-                        has_warnings=bool(row.warnings or outcome.notes),
-                        duplicate_of_row=outcome.duplicate_of_row,
-                        case_id=outcome.case_id,
-                    )
-                )
-                if len(batch) >= PREVIEW_BATCH_SIZE:
-                    ImportPreviewRow.objects.bulk_create(batch)
-                    batch = []
-            ImportPreviewRow.objects.bulk_create(batch)
-        return preview
-
-
-def _problem(problem):
-    return {"column": problem.column, "value": problem.value, "message": problem.message}
-
-
-def _sheet_counts(plan):
-    per_sheet = {name: dict.fromkeys(RowKind.values, 0) for name, _ in plan.sheets}
-    for outcome in plan.outcomes:
-        counts = per_sheet.setdefault(outcome.row.sheet or "", dict.fromkeys(RowKind.values, 0))
-        counts[outcome.kind] += 1
-    rows_read = dict(plan.sheets)
-    return [
-        {"name": name, "rows_read": rows_read.get(name, 0), "counts": counts}
-        for name, counts in per_sheet.items()
-    ]
 
 
 class ImportPreview(models.Model):
@@ -201,7 +118,7 @@ class ImportPreview(models.Model):
     confirmed_at = models.DateTimeField("bestätigt am", null=True, blank=True)
     import_log_ids = models.JSONField("Importprotokolle", default=list, blank=True)
 
-    objects = ImportPreviewManager()
+    objects = ImportPreviewQuerySet.as_manager()
 
     class Meta:
         verbose_name = "Import-Vorschau"
@@ -236,68 +153,6 @@ class ImportPreview(models.Model):
             )
         return None
 
-    def to_plan(self):
-        """Rebuild the ImportPlan from the stored rows, in file order."""
-        from imports.services import ImportPlan, decode_values
-
-        rows = []
-        for stored in self.rows.order_by("position").iterator(chunk_size=PREVIEW_BATCH_SIZE):
-            sheet = stored.sheet or None
-
-            def problems(items, level, number=stored.row_number, sheet=sheet):
-                return [
-                    Problem(number, p["column"], p.get("value"), p["message"], level, sheet)
-                    for p in items
-                ]
-
-            rows.append(
-                ParsedRow(
-                    row_number=stored.row_number,
-                    sheet=sheet,
-                    values=decode_values(stored.values),
-                    errors=problems(stored.errors, ERROR),
-                    warnings=problems(stored.warnings, WARNING),
-                )
-            )
-        return ImportPlan(
-            import_type=self.import_type,
-            file_name=self.file_name,
-            sha256=self.sha256,
-            rows=rows,
-            notices=[
-                Problem(None, n.get("column"), None, n["message"], NOTICE, n.get("sheet") or None)
-                for n in self.notices
-            ],
-            sheets=[(s["name"], s["rows_read"]) for s in self.sheets],
-        )
-
-    def confirm(self, *, user, request=None):
-        """Import the stored rows once; raises PreviewClosed, or ImportFailed (nothing written)."""
-        from imports.services import import_commit
-
-        with transaction.atomic():
-            # The row lock makes a second, simultaneous confirm wait and then see "bestätigt".
-            preview = ImportPreview.objects.select_for_update().get(pk=self.pk)
-            message = preview.closed_message()
-            if message:
-                raise PreviewClosed(f"{message} Es wurde nichts importiert.")
-            logs = import_commit(plan=preview.to_plan(), user=user, request=request)
-            preview.state = PreviewState.BESTAETIGT
-            preview.confirmed_at = timezone.now()
-            preview.import_log_ids = [log.pk for log in logs]
-            preview.save(update_fields=["state", "confirmed_at", "import_log_ids"])
-        self.refresh_from_db()
-        return logs
-
-    def discard(self):
-        with transaction.atomic():
-            preview = ImportPreview.objects.select_for_update().get(pk=self.pk)
-            if preview.state != PreviewState.OFFEN:
-                raise PreviewClosed(preview.closed_message())
-            preview.state = PreviewState.VERWORFEN
-            preview.save(update_fields=["state"])
-        self.refresh_from_db()
-
 
 class ImportPreviewRow(models.Model):
     """One row of a preview: what the file says (``values``) and what the import would do."""
@@ -306,7 +161,7 @@ class ImportPreviewRow(models.Model):
     position = models.PositiveIntegerField("Position")
     row_number = models.PositiveIntegerField("Zeile")
     sheet = models.CharField("Tabellenblatt", max_length=100, blank=True)
-    kind = models.CharField("Ergebnis", max_length=20, choices=RowKind.choices)
+    kind = models.CharField("Ergebnis", max_length=20, choices=RowOutcome.choices)
     values = models.JSONField("Werte", default=dict)
     fills = models.JSONField("zu füllende Felder", default=dict, blank=True)
     errors = models.JSONField("Fehler", default=list, blank=True)

@@ -19,24 +19,27 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import NOT_PROVIDED, Q
+from django.db.models import NOT_PROVIDED
+from django.urls import reverse
 from django.utils import timezone
 
 from cases import rules
-from cases.models import Case, CaseICDCode, Quelle, normalized_values, replace_icd_codes
+from cases.models import (
+    Case,
+    CaseICDCode,
+    Quelle,
+    first_free_fall_ids,
+    normalized_values,
+    replace_icd_codes,
+)
+from imports import audit_actions
 from imports.models import ImportLock, ImportLog, ImportType
+from imports.outcomes import LOG_COUNTERS, RowOutcome, count_outcomes, log_totals
 from imports.readers.base import FileRejected, ParsedRow, Problem
 from imports.readers.crm import read_crm_csv
 from imports.readers.historical import read_historical_workbook
 
 logger = logging.getLogger(__name__)
-
-NEU = "neu"
-UPDATE = "aktualisierung"
-DUPLIKAT = "duplikat"
-FEHLER = "fehler"
-KINDS = (NEU, UPDATE, DUPLIKAT, FEHLER)
-KIND_LABELS = {NEU: "neu", UPDATE: "Aktualisierung", DUPLIKAT: "Duplikat", FEHLER: "Fehler"}
 
 # Chunk size for IN (...) lookups: big enough to keep queries few, small enough for any server.
 LOOKUP_CHUNK = 5000
@@ -107,7 +110,7 @@ class Outcome:
     """What happens to one row: its kind, the matched case and the fields it would fill."""
 
     row: ParsedRow
-    kind: str
+    kind: RowOutcome
     case_id: int | None = None
     fills: dict = field(default_factory=dict)
     duplicate_of_row: int | None = None
@@ -137,9 +140,7 @@ class ImportPlan:
 
     @property
     def counts(self):
-        counts = dict.fromkeys(KINDS, 0)
-        for outcome in self.outcomes:
-            counts[outcome.kind] += 1
+        counts = count_outcomes(outcome.kind for outcome in self.outcomes)
         counts["warnungen"] = sum(1 for o in self.outcomes if o.row.warnings or o.notes)
         return counts
 
@@ -317,7 +318,7 @@ def classify(rows: list[ParsedRow]) -> list[Outcome]:
     seen_key = {}
     for row in rows:
         if not row.ok:
-            outcomes.append(Outcome(row=row, kind=FEHLER))
+            outcomes.append(Outcome(row=row, kind=RowOutcome.FEHLER))
             continue
         ticket = rules.normalize_ticket(row.values.get("crm_ticket_id"))
         key = keys[id(row)]
@@ -353,9 +354,9 @@ def _classify_against_database(row, ticket, key, cases, by_ticket, by_key):
         )
     case_id = ticket_case or key_case
     if case_id is None:
-        return Outcome(row=row, kind=NEU, notes=notes)
+        return Outcome(row=row, kind=RowOutcome.NEU, notes=notes)
     fills, fill_notes = _fills(cases[case_id], row.values)
-    kind = UPDATE if fills else DUPLIKAT
+    kind = RowOutcome.UPDATE if fills else RowOutcome.DUPLIKAT
     return Outcome(row=row, kind=kind, case_id=case_id, fills=fills, notes=notes + fill_notes)
 
 
@@ -363,7 +364,7 @@ def _merge_into_earlier(row, earlier: Outcome, cases):
     """A row repeating an earlier row of the same file is a duplicate of that row; what it
     knows beyond the earlier row still fills the case (same fill-only rule). `earlier` is
     never an error row: classify() registers only rows that passed."""
-    if earlier.kind == NEU:
+    if earlier.kind == RowOutcome.NEU:
         extra, notes = _fills(earlier.row.values, row.values)
         earlier.row.values.update(extra)
         if extra:
@@ -373,8 +374,10 @@ def _merge_into_earlier(row, earlier: Outcome, cases):
         extra, notes = _fills(current, row.values)
         earlier.fills.update(extra)
         if earlier.fills:
-            earlier.kind = UPDATE
-    return Outcome(row=row, kind=DUPLIKAT, duplicate_of_row=earlier.row.row_number, notes=notes)
+            earlier.kind = RowOutcome.UPDATE
+    return Outcome(
+        row=row, kind=RowOutcome.DUPLIKAT, duplicate_of_row=earlier.row.row_number, notes=notes
+    )
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -388,14 +391,16 @@ def _acquire_import_lock():
     ImportLock.objects.select_for_update().get(name="imports")
 
 
-def import_commit(*, plan: ImportPlan, user=None, request=None) -> list[ImportLog]:
-    """Write a prepared import in one transaction: all rows or none. One ImportLog per sheet."""
+def import_commit(*, plan: ImportPlan, actor) -> list[ImportLog]:
+    """Write a prepared import in one transaction: all rows or none. One ImportLog per sheet.
+
+    ``actor`` is an accounts.actor.Actor; ``Actor.command_line()`` imports without a user."""
     try:
         with transaction.atomic():
             _acquire_import_lock()
             plan.outcomes = classify(plan.rows)
-            logs = _write(plan, user)
-            _audit_and_notify(plan, logs, user, request)
+            logs = _write(plan, actor.user)
+            _audit_and_notify(plan, logs, actor)
     except IntegrityError as exc:
         logger.warning("import rolled back: integrity error (%s)", type(exc).__name__)
         raise ImportFailed(
@@ -422,23 +427,22 @@ def _write(plan: ImportPlan, user) -> list[ImportLog]:
     for outcome in plan.outcomes:
         by_sheet.setdefault(outcome.row.sheet or "", []).append(outcome)
 
-    new_outcomes = [o for o in plan.outcomes if o.kind == NEU]
+    new_outcomes = [o for o in plan.outcomes if o.kind == RowOutcome.NEU]
     created = _create_cases(new_outcomes, plan.import_type, logs, user, now)
-    updated = _update_cases([o for o in plan.outcomes if o.kind == UPDATE], user)
+    updated = _update_cases([o for o in plan.outcomes if o.kind == RowOutcome.UPDATE], user)
 
     for name, log in logs.items():
         outcomes = by_sheet.get(name, [])
-        log.imported = sum(1 for o in outcomes if o.kind == NEU)
-        log.updated = sum(1 for o in outcomes if o.kind == UPDATE)
-        log.skipped = sum(1 for o in outcomes if o.kind == DUPLIKAT)
-        log.errors = sum(1 for o in outcomes if o.kind == FEHLER)
+        counts = count_outcomes(o.kind for o in outcomes)
+        for outcome, counter in LOG_COUNTERS.items():
+            setattr(log, counter, counts[outcome])
         log.warnings = sum(1 for o in outcomes if o.row.warnings or o.notes)
         log.details = {
-            "created_case_ids": [created[id(o)] for o in outcomes if o.kind == NEU],
+            "created_case_ids": [created[id(o)] for o in outcomes if o.kind == RowOutcome.NEU],
             "updated_case_ids": [
                 {"id": o.case_id, "fields": sorted(updated[id(o)])}
                 for o in outcomes
-                if o.kind == UPDATE
+                if o.kind == RowOutcome.UPDATE
             ],
             "errors": [_problem_dict(p) for o in outcomes for p in o.row.errors],
             "warnings": [_problem_dict(p) for o in outcomes for p in o.row.warnings]
@@ -600,37 +604,11 @@ def _insert_pipelined(prefix, chunks):
 
 
 def _assign_fall_ids(rows):
-    """Give each new case the first free fall_id (domain.md §3) with a few queries per file:
-    which plain ids are taken, then the suffixed ids of just those."""
-
-    def build(values, suffix):
-        return rules.build_fall_id(
-            values["jahr"], values["kw"], values["fallgruppe"], values["nachname"], suffix
-        )
-
-    for values in rows:
-        values["fall_id"] = build(values, 1)
-    bases = {values["fall_id"] for values in rows}
-    taken = {fall_id for (fall_id,) in _select_in(("fall_id",), "fall_id", list(bases))}
-    for chunk in _chunks(sorted(taken), 200):
-        query = Q()
-        for base in chunk:
-            query |= Q(fall_id__startswith=base + "-")
-        taken.update(Case.objects.filter(query).values_list("fall_id", flat=True))
-    for values in rows:
-        base = candidate = values["fall_id"]
-        suffix = 1
-        while candidate in taken or (
-            # A surname long enough to be cut differently with a suffix is not covered by the
-            # prefix query above; ask the database (rare).
-            suffix > 1
-            and not candidate.startswith(base + "-")
-            and Case.objects.filter(fall_id=candidate).exists()
-        ):
-            suffix += 1
-            candidate = build(values, suffix)
-        values["fall_id"] = candidate
-        taken.add(candidate)
+    """Give each new case the first free fall_id (domain.md §3) from the one helper Case.save()
+    uses too: exact lookups, a few queries per file however many rows."""
+    ids = first_free_fall_ids([(v["jahr"], v["kw"], v["fallgruppe"], v["nachname"]) for v in rows])
+    for values, fall_id in zip(rows, ids, strict=True):
+        values["fall_id"] = fall_id
 
 
 def _update_cases(outcomes, user):
@@ -657,76 +635,34 @@ def _update_cases(outcomes, user):
     return updated
 
 
-def _audit_and_notify(plan, logs, user, request):
+def _audit_and_notify(plan, logs, actor):
     from accounts import audit, notifications
 
-    totals = {
-        "importiert": sum(log.imported for log in logs),
-        "aktualisiert": sum(log.updated for log in logs),
-        "übersprungen": sum(log.skipped for log in logs),
-        "fehler": sum(log.errors for log in logs),
-    }
+    totals = log_totals(logs)
+    # Ids and counts only: the file name may carry a patient's name.
     audit.record(
-        action=f"import.{plan.import_type}",
-        user=user,
+        action=audit_actions.IMPORTED[plan.import_type],
+        actor=actor,
         entity=logs[0],
-        new={"import_log_ids": [log.pk for log in logs], "datei": plan.file_name, **totals},
-        request=request,
+        new={"import_log_ids": [log.pk for log in logs], **totals},
     )
-    if plan.import_type == ImportType.CRM_CSV and totals["importiert"]:
+    if plan.import_type == ImportType.CRM_CSV and totals[RowOutcome.NEU]:
         notifications.notify(
             "new_cases_uploaded",
-            actor=user,
+            actor=actor.user,
             title="Neue Fälle importiert",
-            message=f"{totals['importiert']} neue Fälle aus dem CRM-Export sind im Portal.",
-            link=f"/import/protokoll/{logs[0].pk}/",
+            message=f"{totals[RowOutcome.NEU]} neue Fälle aus dem CRM-Export sind im Portal.",
+            link=reverse("imports:log_detail", args=[logs[0].pk]),
             obj=logs[0],
         )
 
 
-# --- serialising a plan for the server-side preview ------------------------------------------
-
-
-def encode_values(values: dict) -> dict:
-    encoded = {}
-    for name, value in values.items():
-        if isinstance(value, dt.date):
-            encoded[name] = value.isoformat()
-        elif isinstance(value, Decimal):
-            encoded[name] = str(value)
-        else:
-            encoded[name] = value
-    return encoded
-
-
-def decode_values(values: dict) -> dict:
-    decoded = {}
-    for name, value in values.items():
-        kind = _FIELD_TYPES.get(name)
-        if value is None or kind is None:
-            decoded[name] = value
-        elif kind == "DateField":
-            decoded[name] = dt.date.fromisoformat(value)
-        elif kind == "DecimalField":
-            decoded[name] = Decimal(value)
-        else:
-            decoded[name] = value
-    return decoded
-
-
 __all__ = [
-    "DUPLIKAT",
-    "FEHLER",
-    "KINDS",
-    "NEU",
-    "UPDATE",
     "FileRejected",
     "ImportFailed",
     "ImportPlan",
     "Outcome",
     "classify",
-    "decode_values",
-    "encode_values",
     "import_commit",
     "import_prepare",
     "read_import_file",

@@ -57,7 +57,7 @@ def test_an_admin_imports_the_edge_case_csv_through_the_preview(page, admin_user
 
     page.get_by_test_id("confirm-import").click()
     page.wait_for_url(re.compile(r".*/import/protokoll/\d+/$"))
-    assert page.get_by_text("Import abgeschlossen: 6 neu").is_visible()
+    assert page.get_by_text("Import abgeschlossen – neu: 6").is_visible()
     listed = page.get_by_test_id("log-cases").inner_text()
     cases = list(Case.objects.values_list("fall_id", flat=True))
     assert len(cases) == 6

@@ -1,11 +1,13 @@
 import openpyxl
 import pytest
 
+from accounts.actor import Actor
 from accounts.models import AuditLog, Notification
 from cases.models import CaseICDCode
 from cases.tests.factories import make_case
-from imports.icd_import import FEHLER, GESPEICHERT, UNVERAENDERT, icd_workbook_import
+from imports.icd_import import icd_workbook_import
 from imports.models import ImportLog, ImportType
+from imports.outcomes import RowOutcome
 from imports.readers.base import FileRejected
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +36,11 @@ def statuses(rows):
 def test_valid_rows_are_saved_with_codes_who_and_when(dak_user):
     case = make_case()
     log, rows = icd_workbook_import(
-        data=workbook([(case.fall_id, "c50.1; C79.5 G")]), file_name="c.xlsx", user=dak_user
+        data=workbook([(case.fall_id, "c50.1; C79.5 G")]),
+        file_name="c.xlsx",
+        actor=Actor(user=dak_user),
     )
-    assert statuses(rows) == [(2, GESPEICHERT)]
+    assert statuses(rows) == [(2, RowOutcome.UPDATE)]
     case.refresh_from_db()
     assert case.icd == "C50.1, C79.5"
     assert case.icd_entered_by == dak_user and case.icd_entered_at is not None
@@ -62,9 +66,15 @@ def test_errors_never_block_the_valid_rows(dak_user):
             ]
         ),
         file_name="c.xlsx",
-        user=dak_user,
+        actor=Actor(user=dak_user),
     )
-    assert statuses(rows) == [(2, GESPEICHERT), (3, FEHLER), (4, FEHLER), (5, FEHLER), (6, FEHLER)]
+    assert statuses(rows) == [
+        (2, RowOutcome.UPDATE),
+        (3, RowOutcome.FEHLER),
+        (4, RowOutcome.FEHLER),
+        (5, RowOutcome.FEHLER),
+        (6, RowOutcome.FEHLER),
+    ]
     assert "Unbekannte Fall-ID" in rows[1].message
     assert "XYZ" in rows[2].message
     assert "mehrfach" in rows[3].message
@@ -77,18 +87,20 @@ def test_errors_never_block_the_valid_rows(dak_user):
 
 def test_a_case_that_already_has_the_same_codes_is_unchanged(dak_user):
     case = make_case()
-    icd_workbook_import(data=workbook([(case.fall_id, "C50.1")]), file_name="a.xlsx", user=dak_user)
-    log, rows = icd_workbook_import(
-        data=workbook([(case.fall_id, "c50.1")]), file_name="b.xlsx", user=dak_user
+    icd_workbook_import(
+        data=workbook([(case.fall_id, "C50.1")]), file_name="a.xlsx", actor=Actor(user=dak_user)
     )
-    assert statuses(rows) == [(2, UNVERAENDERT)]
+    log, rows = icd_workbook_import(
+        data=workbook([(case.fall_id, "c50.1")]), file_name="b.xlsx", actor=Actor(user=dak_user)
+    )
+    assert statuses(rows) == [(2, RowOutcome.DUPLIKAT)]
     assert (log.updated, log.skipped) == (0, 1)
 
 
 def test_rows_without_icd_are_skipped(dak_user):
     case = make_case()
     _, rows = icd_workbook_import(
-        data=workbook([(case.fall_id, None)]), file_name="a.xlsx", user=dak_user
+        data=workbook([(case.fall_id, None)]), file_name="a.xlsx", actor=Actor(user=dak_user)
     )
     assert rows == []
 
@@ -96,7 +108,9 @@ def test_rows_without_icd_are_skipped(dak_user):
 def test_an_upload_by_dak_staff_notifies_admins_once_and_is_audited(dak_user, admin_user):
     cases = [make_case(vorname=f"P{i}") for i in range(3)]
     log, _ = icd_workbook_import(
-        data=workbook([(c.fall_id, "C50.1") for c in cases]), file_name="a.xlsx", user=dak_user
+        data=workbook([(c.fall_id, "C50.1") for c in cases]),
+        file_name="a.xlsx",
+        actor=Actor(user=dak_user),
     )
     assert Notification.objects.filter(type="icd_uploaded", recipient=admin_user).count() == 1
     assert AuditLog.objects.filter(action="import.icd", entity_id=str(log.pk)).count() == 1
@@ -104,5 +118,5 @@ def test_an_upload_by_dak_staff_notifies_admins_once_and_is_audited(dak_user, ad
 
 def test_a_broken_file_is_rejected_and_writes_nothing(dak_user):
     with pytest.raises(FileRejected):
-        icd_workbook_import(data=b"not a workbook", file_name="a.xlsx", user=dak_user)
+        icd_workbook_import(data=b"not a workbook", file_name="a.xlsx", actor=Actor(user=dak_user))
     assert ImportLog.objects.count() == 0

@@ -4,19 +4,13 @@ import threading
 import pytest
 from django.db import connection
 
+from accounts.actor import Actor
 from accounts.models import AuditLog
 from cases.models import Case, CaseICDCode, Quelle
 from cases.tests.factories import make_case
 from imports.models import ImportLog, ImportType
-from imports.services import (
-    DUPLIKAT,
-    FEHLER,
-    NEU,
-    UPDATE,
-    ImportFailed,
-    import_commit,
-    import_prepare,
-)
+from imports.outcomes import RowOutcome
+from imports.services import ImportFailed, import_commit, import_prepare
 
 pytestmark = pytest.mark.django_db
 
@@ -27,14 +21,14 @@ def crm(fixture_bytes, name="crm_edge_cases.csv"):
 
 def counts(plan):
     c = plan.counts
-    return c[NEU], c[UPDATE], c[DUPLIKAT], c[FEHLER]
+    return c[RowOutcome.NEU], c[RowOutcome.UPDATE], c[RowOutcome.DUPLIKAT], c[RowOutcome.FEHLER]
 
 
 def test_the_edge_case_csv_gives_six_new_one_duplicate_three_errors(fixture_bytes):
     plan = crm(fixture_bytes)
     assert counts(plan) == (6, 0, 1, 3)
     assert Case.objects.count() == 0  # the preview writes nothing
-    [log] = import_commit(plan=plan, user=None)
+    [log] = import_commit(plan=plan, actor=Actor.command_line())
     assert Case.objects.count() == 6
     assert (log.imported, log.updated, log.skipped, log.errors) == (6, 0, 1, 3)
     assert set(Case.objects.values_list("quelle", flat=True)) == {Quelle.CRM_CSV}
@@ -44,7 +38,7 @@ def test_the_edge_case_csv_gives_six_new_one_duplicate_three_errors(fixture_byte
 
 
 def test_the_edge_case_rows_are_stored_as_the_readme_says(fixture_bytes):
-    import_commit(plan=crm(fixture_bytes), user=None)
+    import_commit(plan=crm(fixture_bytes), actor=Actor.command_line())
     tonn = Case.objects.get(crm_ticket_id="T-9001")
     assert (tonn.datum, tonn.jahr, tonn.kw, tonn.fallgruppe) == (
         dt.date(2026, 2, 2),
@@ -70,23 +64,23 @@ def test_the_edge_case_rows_are_stored_as_the_readme_says(fixture_bytes):
 
 def test_reimporting_a_file_creates_nothing_and_says_it_was_seen(fixture_bytes):
     first = crm(fixture_bytes)
-    import_commit(plan=first, user=None)
+    import_commit(plan=first, actor=Actor.command_line())
     again = crm(fixture_bytes)
     assert again.previous_import is not None
     assert counts(again) == (0, 0, 7, 3)
-    import_commit(plan=again, user=None)
+    import_commit(plan=again, actor=Actor.command_line())
     assert Case.objects.count() == 6
 
 
 def test_the_windows_variant_matches_the_utf8_file(fixture_bytes):
-    import_commit(plan=crm(fixture_bytes), user=None)
+    import_commit(plan=crm(fixture_bytes), actor=Actor.command_line())
     win = crm(fixture_bytes, "crm_edge_cases_win.csv")
     assert win.previous_import is None
     assert counts(win) == (0, 0, 7, 3)
 
 
 def test_the_windows_variant_alone_gives_the_same_cases(fixture_bytes):
-    import_commit(plan=crm(fixture_bytes, "crm_edge_cases_win.csv"), user=None)
+    import_commit(plan=crm(fixture_bytes, "crm_edge_cases_win.csv"), actor=Actor.command_line())
     utf8_plan = crm(fixture_bytes)
     assert counts(utf8_plan) == (0, 0, 7, 3)
 
@@ -94,8 +88,8 @@ def test_the_windows_variant_alone_gives_the_same_cases(fixture_bytes):
 def test_both_kw06_files_create_six_cases_not_twelve(fixture_bytes):
     plan = crm(fixture_bytes, "crm_2026_KW06.csv")
     assert counts(plan)[0] == 6
-    import_commit(plan=plan, user=None)
-    import_commit(plan=crm(fixture_bytes, "crm_2026_KW06_win.csv"), user=None)
+    import_commit(plan=plan, actor=Actor.command_line())
+    import_commit(plan=crm(fixture_bytes, "crm_2026_KW06_win.csv"), actor=Actor.command_line())
     assert Case.objects.count() == 6
 
 
@@ -110,10 +104,10 @@ def test_a_known_case_gets_only_its_empty_fields_filled(fixture_bytes):
     )
     plan = crm(fixture_bytes)
     tonn = next(o for o in plan.outcomes if o.row.values.get("crm_ticket_id") == "T-9001")
-    assert tonn.kind == UPDATE
+    assert tonn.kind == RowOutcome.UPDATE
     assert tonn.case_id == case.pk
     assert set(tonn.fills) == {"crm_ticket_id", "kvnr", "bearbeiter"}
-    import_commit(plan=plan, user=None)
+    import_commit(plan=plan, actor=Actor.command_line())
     case.refresh_from_db()
     assert case.thema == "schon da"
     assert (case.kvnr, case.crm_ticket_id, case.bearbeiter) == ("D410126355", "T-9001", "S. Adam")
@@ -132,16 +126,16 @@ def test_the_ticket_decides_when_ticket_and_person_point_at_different_cases(fixt
 def test_a_database_refusal_in_the_middle_leaves_no_case_and_no_log(fixture_bytes):
     plan = crm(fixture_bytes)
     # the last new row carries a value the database refuses (CHECK on fallgruppe)
-    last_new = [o for o in plan.outcomes if o.kind == NEU][-1]
+    last_new = [o for o in plan.outcomes if o.kind == RowOutcome.NEU][-1]
     last_new.row.values["fallgruppe"] = "ortho"
     with pytest.raises(ImportFailed):
-        import_commit(plan=plan, user=None)
+        import_commit(plan=plan, actor=Actor.command_line())
     assert Case.objects.count() == 0
     assert ImportLog.objects.count() == 0
 
 
 def test_an_import_writes_one_audit_entry(fixture_bytes, admin_user):
-    [log] = import_commit(plan=crm(fixture_bytes), user=admin_user)
+    [log] = import_commit(plan=crm(fixture_bytes), actor=Actor(user=admin_user))
     entries = AuditLog.objects.filter(action="import.crm_csv")
     assert entries.count() == 1
     assert entries.get().entity_id == str(log.pk)
@@ -150,7 +144,7 @@ def test_an_import_writes_one_audit_entry(fixture_bytes, admin_user):
 def test_a_crm_import_that_creates_cases_notifies_dak_staff(fixture_bytes, admin_user, dak_user):
     from accounts.models import Notification
 
-    import_commit(plan=crm(fixture_bytes), user=admin_user)
+    import_commit(plan=crm(fixture_bytes), actor=Actor(user=admin_user))
     assert Notification.objects.filter(recipient=dak_user, type="new_cases_uploaded").count() == 1
 
 
@@ -175,7 +169,7 @@ def test_the_edge_case_workbook_imports_eight_cases_with_one_log_per_sheet(fixtu
         file_name="Abrechnung_DAK_edge_cases.xlsx",
     )
     assert counts(plan) == (8, 0, 0, 0)
-    logs = import_commit(plan=plan, user=None)
+    logs = import_commit(plan=plan, actor=Actor.command_line())
     assert [log.sheet for log in logs] == ["2025", "2020-2022"]
     assert [log.imported for log in logs] == [6, 2]
     assert Case.objects.filter(quelle=Quelle.HISTORISCH).count() == 8
@@ -201,7 +195,7 @@ def test_the_sample_workbook_imports_completely_and_only_once(sample_workbook):
     )
     assert counts(plan)[3] == 0
     assert plan.rows_read == 1742
-    import_commit(plan=plan, user=None)
+    import_commit(plan=plan, actor=Actor.command_line())
     assert Case.objects.count() == 1742
     again = import_prepare(
         import_type=ImportType.HISTORISCH, data=sample_workbook, file_name="sample.xlsx"
@@ -223,7 +217,7 @@ def test_two_concurrent_confirms_of_overlapping_files_never_double_a_case(fixtur
 
         try:
             barrier.wait()
-            import_commit(plan=plan, user=None)
+            import_commit(plan=plan, actor=Actor.command_line())
         except Exception as exc:  # asserted below
             errors.append(exc)
         finally:
@@ -278,7 +272,7 @@ def test_awkward_text_survives_the_bulk_insert_unchanged():
         notices=[],
         sheets=[("", len(rows))],
     )
-    import_commit(plan=plan, user=None)
+    import_commit(plan=plan, actor=Actor.command_line())
     stored = dict(Case.objects.values_list("nachname", "thema"))
     assert stored == {f"Test{i}": text.strip() for i, text in enumerate(awkward)}
 
@@ -301,7 +295,7 @@ def test_a_later_row_of_the_same_file_fills_the_new_case_and_its_duplicate_key()
         notices=[],
         sheets=[("", 2)],
     )
-    [log] = import_commit(plan=plan, user=None)
+    [log] = import_commit(plan=plan, actor=Actor.command_line())
     assert (log.imported, log.skipped) == (1, 1)
     case = Case.objects.get()
     assert case.vorname == "Regina"

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts.actor import Actor
 from cases.models import Case
 from imports.models import ImportLog, ImportType
 from imports.services import import_commit, import_prepare
@@ -17,7 +18,7 @@ def crm_log(fixture_bytes, admin_user):
         data=fixture_bytes("crm_edge_cases.csv"),
         file_name="crm_edge_cases.csv",
     )
-    [log] = import_commit(plan=plan, user=admin_user)
+    [log] = import_commit(plan=plan, actor=Actor(user=admin_user))
     return log
 
 
@@ -100,9 +101,10 @@ def test_the_detail_names_the_filled_fields_of_updates(admin_client, fixture_byt
     plan = import_prepare(
         import_type=ImportType.CRM_CSV, data=fixture_bytes("crm_edge_cases.csv"), file_name="b.csv"
     )
-    [log] = import_commit(plan=plan, user=None)
+    [log] = import_commit(plan=plan, actor=Actor.command_line())
     page = admin_client.get(reverse("imports:log_detail", args=[log.pk])).content.decode()
-    assert "aktualisiert" in page
+    cases = page.split('data-testid="log-cases"')[1].split("</table>")[0]
+    assert "Aktualisierung" in cases  # the row outcome's own word
     assert "Bearbeiter" in page
     assert "Kommandozeile" in page
     assert "crm_edge_cases.csv" in page  # the earlier import of the same file

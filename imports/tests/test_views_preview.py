@@ -7,9 +7,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.actor import Actor
 from cases.tests.factories import make_case
 from conftest import login_verified
 from imports.models import ImportPreview, ImportType
+from imports.previews import preview_create
 from imports.services import import_commit, import_prepare
 from imports.tests.test_views_csv_upload import upload
 
@@ -129,7 +131,7 @@ def test_an_update_shows_the_fields_it_would_fill(admin_client, fixture_bytes):
 def test_it_warns_when_the_same_file_was_imported_before(admin_client, fixture_bytes):
     data = fixture_bytes("crm_edge_cases.csv")
     plan = import_prepare(import_type=ImportType.CRM_CSV, data=data, file_name="alt.csv")
-    [log] = import_commit(plan=plan, user=None)
+    [log] = import_commit(plan=plan, actor=Actor.command_line())
     upload(admin_client, "neu.csv", data)
     page = admin_client.get(url(ImportPreview.objects.get())).content.decode()
     assert "Genau diese Datei wurde bereits am" in page
@@ -150,7 +152,7 @@ def test_it_is_forbidden_for_dak_staff(dak_client, admin_user, fixture_bytes):
     plan = import_prepare(
         import_type=ImportType.CRM_CSV, data=fixture_bytes("crm_edge_cases.csv"), file_name="a.csv"
     )
-    preview = ImportPreview.objects.create_from_plan(plan, user=admin_user)
+    preview = preview_create(plan=plan, actor=Actor(user=admin_user))
     assert dak_client.get(url(preview)).status_code == 403
 
 
@@ -162,15 +164,7 @@ def test_it_sends_anonymous_visitors_to_the_login(client, admin_user, fixture_by
     plan = import_prepare(
         import_type=ImportType.CRM_CSV, data=fixture_bytes("crm_edge_cases.csv"), file_name="a.csv"
     )
-    preview = ImportPreview.objects.create_from_plan(plan, user=admin_user)
+    preview = preview_create(plan=plan, actor=Actor(user=admin_user))
     response = client.get(url(preview))
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))
-
-
-def test_the_tabs_are_the_kinds_the_service_classifies_into():
-    from imports.models import RowKind
-    from imports.services import KIND_LABELS, KINDS
-
-    assert tuple(RowKind.values) == KINDS
-    assert dict(RowKind.choices) == KIND_LABELS

@@ -12,9 +12,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.actor import Actor
 from cases.models import Case
 from conftest import login_verified
-from imports.models import ImportLog, ImportPreview, ImportType, PreviewClosed
+from imports.models import ImportLog, ImportPreview, ImportType
+from imports.previews import PreviewClosed, preview_confirm, preview_create
 from imports.services import import_prepare
 from imports.tests.conftest import FIXTURES
 from imports.tests.test_views_csv_upload import upload
@@ -49,7 +51,7 @@ def test_confirming_creates_the_cases_and_shows_the_log(admin_client, admin_user
     assert (log.imported, log.updated, log.skipped, log.errors) == (6, 0, 1, 3)
     assert log.user == admin_user
     assert messages_of(response) == [
-        "Import abgeschlossen: 6 neu, 0 aktualisiert, 1 übersprungen, 3 Fehler."
+        "Import abgeschlossen – neu: 6, Aktualisierung: 0, Duplikat: 1, Fehler: 3."
     ]
     preview.refresh_from_db()
     assert preview.state == "bestaetigt"
@@ -62,7 +64,7 @@ def test_the_log_page_after_confirming_lists_the_created_cases(admin_client, pre
     page = response.content.decode()
     for case in Case.objects.all():
         assert case.fall_id in page
-    assert "Import abgeschlossen: 6 neu" in page
+    assert "Import abgeschlossen – neu: 6" in page
 
 
 def test_confirming_twice_says_so_and_changes_nothing(admin_client, preview):
@@ -198,7 +200,7 @@ def test_it_is_forbidden_for_dak_staff(client, admin_user, dak_user, fixture_byt
     plan = import_prepare(
         import_type=ImportType.CRM_CSV, data=fixture_bytes("crm_edge_cases.csv"), file_name="a.csv"
     )
-    preview = ImportPreview.objects.create_from_plan(plan, user=admin_user)
+    preview = preview_create(plan=plan, actor=Actor(user=admin_user))
     client.force_login(dak_user)
     assert client.post(reverse(view, args=[preview.pk])).status_code == 403
     preview.refresh_from_db()
@@ -211,7 +213,7 @@ def test_it_sends_anonymous_visitors_to_the_login(client, admin_user, fixture_by
     plan = import_prepare(
         import_type=ImportType.CRM_CSV, data=fixture_bytes("crm_edge_cases.csv"), file_name="a.csv"
     )
-    preview = ImportPreview.objects.create_from_plan(plan, user=admin_user)
+    preview = preview_create(plan=plan, actor=Actor(user=admin_user))
     response = client.post(reverse(view, args=[preview.pk]))
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))
@@ -227,7 +229,7 @@ def test_two_simultaneous_confirms_of_one_preview_import_it_once(admin_user, fix
     plan = import_prepare(
         import_type=ImportType.CRM_CSV, data=fixture_bytes("crm_edge_cases.csv"), file_name="a.csv"
     )
-    preview = ImportPreview.objects.create_from_plan(plan, user=admin_user)
+    preview = preview_create(plan=plan, actor=Actor(user=admin_user))
     barrier = threading.Barrier(2)
     results = []
 
@@ -236,7 +238,9 @@ def test_two_simultaneous_confirms_of_one_preview_import_it_once(admin_user, fix
 
         try:
             barrier.wait()
-            ImportPreview.objects.get(pk=preview.pk).confirm(user=admin_user)
+            preview_confirm(
+                preview=ImportPreview.objects.get(pk=preview.pk), actor=Actor(user=admin_user)
+            )
             results.append("importiert")
         except PreviewClosed:
             results.append("abgelehnt")

@@ -7,7 +7,9 @@ from imports.tests.conftest import FIXTURES
 
 def _preview(ctx):
     # A preview belongs to its uploader: the verified admin persona uploaded this one.
-    from imports.models import ImportPreview, ImportType
+    from accounts.actor import Actor
+    from imports.models import ImportType
+    from imports.previews import preview_create
     from imports.services import import_prepare
 
     plan = import_prepare(
@@ -15,7 +17,7 @@ def _preview(ctx):
         data=(FIXTURES / "crm_edge_cases.csv").read_bytes(),
         file_name="crm_edge_cases.csv",
     )
-    return {"pk": ImportPreview.objects.create_from_plan(plan, user=ctx.admin_user).pk}
+    return {"pk": preview_create(plan=plan, actor=Actor(user=ctx.admin_user)).pk}
 
 
 def _log(ctx):

@@ -5,9 +5,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from accounts import audit
+from accounts.actor import Actor
 from accounts.permissions import DAK_OR_ADMIN, requires
 from imports.forms import IcdUploadForm
-from imports.icd_import import FEHLER, GESPEICHERT, UNVERAENDERT, icd_workbook_import
+from imports.icd_import import icd_workbook_import
+from imports.outcomes import RowOutcome
 from imports.readers.base import format_size
 from imports.services import FileRejected
 
@@ -22,7 +24,9 @@ def icd_upload(request):
     if request.method == "POST" and form.is_valid():
         try:
             log, rows = icd_workbook_import(
-                data=form.file_bytes(), file_name=form.file_name, user=request.user, request=request
+                data=form.file_bytes(),
+                file_name=form.file_name,
+                actor=Actor.from_request(request),
             )
         except FileRejected as exc:
             form.add_error("file", exc.message)
@@ -32,9 +36,9 @@ def icd_upload(request):
             result = {
                 "log": log,
                 "file_name": log.file_name,
-                "updated": [r for r in rows if r.status == GESPEICHERT],
-                "unchanged": [r for r in rows if r.status == UNVERAENDERT],
-                "errors": [r for r in rows if r.status == FEHLER],
+                "updated": [r for r in rows if r.status == RowOutcome.UPDATE],
+                "unchanged": [r for r in rows if r.status == RowOutcome.DUPLIKAT],
+                "errors": [r for r in rows if r.status == RowOutcome.FEHLER],
             }
             form = IcdUploadForm()
     context = {

@@ -10,6 +10,7 @@ from accounts.permissions import ADMIN, requires
 from cases.models import Case
 from imports.forms import LogFilterForm
 from imports.models import ImportLog, ImportPreview, field_label
+from imports.outcomes import LOG_COUNTERS, RowOutcome
 
 LOGS_PER_PAGE = 25
 ITEMS_PER_PAGE = 100
@@ -68,10 +69,10 @@ def log_detail(request, pk):
         "log": log,
         "counts": [
             ("gelesen", log.rows_read, "rows_read"),
-            ("neu", log.imported, "imported"),
-            ("aktualisiert", log.updated, "updated"),
-            ("übersprungen", log.skipped, "skipped"),
-            ("Fehler", log.errors, "errors"),
+            *(
+                (outcome.label, getattr(log, counter), counter)
+                for outcome, counter in LOG_COUNTERS.items()
+            ),
             ("Warnungen", log.warnings, "warnings"),
         ],
         "notices": details.get("notices", []),
@@ -88,12 +89,13 @@ def log_detail(request, pk):
 def _case_changes(details):
     """Created and updated cases of a log as {id, change, fields}; ICD logs list bare ids."""
     changes = [
-        {"id": pk, "change": "neu", "fields": ""} for pk in details.get("created_case_ids", [])
+        {"id": pk, "change": RowOutcome.NEU.label, "fields": ""}
+        for pk in details.get("created_case_ids", [])
     ]
     for item in details.get("updated_case_ids", []):
         if isinstance(item, dict):
             fields = ", ".join(field_label(name) for name in item.get("fields", []))
-            changes.append({"id": item["id"], "change": "aktualisiert", "fields": fields})
+            changes.append({"id": item["id"], "change": RowOutcome.UPDATE.label, "fields": fields})
         else:
-            changes.append({"id": item, "change": "aktualisiert", "fields": "ICD"})
+            changes.append({"id": item, "change": RowOutcome.UPDATE.label, "fields": "ICD"})
     return changes

@@ -11,15 +11,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import audit
+from accounts.actor import Actor
 from accounts.permissions import ADMIN, requires
+from imports import previews
 from imports.forms import CsvUploadForm, HistoricalUploadForm
-from imports.models import ImportLog, ImportPreview, ImportType, PreviewClosed, RowKind
+from imports.models import ImportLog, ImportPreview, ImportType
+from imports.outcomes import RowOutcome, log_totals, totals_text
+from imports.previews import PreviewClosed
 from imports.readers.base import format_size
 from imports.services import FileRejected, ImportFailed, import_prepare
 
 ROWS_PER_PAGE = 50
 WARNINGS_TAB = "warnungen"
-TABS = [*RowKind.choices, (WARNINGS_TAB, "mit Warnungen")]
+TABS = [*RowOutcome.choices, (WARNINGS_TAB, "mit Warnungen")]
 UPLOAD_URL = {ImportType.CRM_CSV: "imports:csv", ImportType.HISTORISCH: "imports:historical"}
 
 
@@ -55,7 +59,9 @@ def _upload(request, import_type, form_class, template):
         except FileRejected as exc:
             form.add_error("file", exc.message)
         else:
-            preview = ImportPreview.objects.create_from_plan(plan, user=request.user, sheet=sheet)
+            preview = previews.preview_create(
+                plan=plan, actor=Actor.from_request(request), sheet=sheet
+            )
             if request.htmx:
                 return HttpResponseClientRedirect(preview.get_absolute_url())
             return redirect(preview)
@@ -82,7 +88,7 @@ def preview_detail(request, pk):
     counts = preview.counts
     tab = request.GET.get("art")
     if tab not in dict(TABS):
-        tab = next((kind for kind in RowKind.values if counts.get(kind)), RowKind.NEU)
+        tab = next((kind for kind in RowOutcome.values if counts.get(kind)), RowOutcome.NEU)
     rows = preview.rows.select_related("case")
     rows = rows.filter(has_warnings=True) if tab == WARNINGS_TAB else rows.filter(kind=tab)
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("seite"))
@@ -122,7 +128,7 @@ def preview_detail(request, pk):
 def preview_confirm(request, pk):
     preview = _get_preview(request, pk)
     try:
-        logs = preview.confirm(user=request.user, request=request)
+        logs = previews.preview_confirm(preview=preview, actor=Actor.from_request(request))
     except (PreviewClosed, ImportFailed) as exc:
         messages.error(request, exc.message)
         return redirect(preview)
@@ -135,7 +141,7 @@ def preview_confirm(request, pk):
 def preview_discard(request, pk):
     preview = _get_preview(request, pk)
     try:
-        preview.discard()
+        previews.preview_discard(preview=preview, actor=Actor.from_request(request))
     except PreviewClosed as exc:
         messages.error(request, exc.message)
         return redirect(preview)
@@ -146,13 +152,7 @@ def preview_discard(request, pk):
 
 
 def _summary(logs):
-    total = {
-        "neu": sum(log.imported for log in logs),
-        "aktualisiert": sum(log.updated for log in logs),
-        "übersprungen": sum(log.skipped for log in logs),
-        "Fehler": sum(log.errors for log in logs),
-    }
-    text = "Import abgeschlossen: " + ", ".join(f"{n} {label}" for label, n in total.items())
+    text = f"Import abgeschlossen – {totals_text(log_totals(logs))}"
     if len(logs) > 1:
         text += f" ({len(logs)} Tabellenblätter, je ein Importprotokoll)"
     return text + "."

@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from rich.console import Console
 from rich.table import Table
 
+from accounts.actor import Actor
 from accounts.models import User
 
 EXIT_OK = 0
@@ -22,15 +23,17 @@ def read_bytes(path):
     return file.read_bytes()
 
 
-def actor(email, *, required=False):
+def command_actor(email, *, required=False):
+    """The Actor of a command: the active user named by --user, or the command line itself
+    (the import log then shows "Kommandozeile")."""
     if not email:
         if required:
             raise CommandError("--user E-MAIL ist erforderlich.", returncode=EXIT_UNREADABLE)
-        return None
+        return Actor.command_line()
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
         raise CommandError(f"Kein aktiver Benutzer mit der E-Mail {email}.", returncode=2)
-    return user
+    return Actor.command_line(user)
 
 
 def console(stdout):

@@ -6,16 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from imports.management.commands import _common
-from imports.services import (
-    DUPLIKAT,
-    FEHLER,
-    NEU,
-    UPDATE,
-    FileRejected,
-    ImportFailed,
-    import_commit,
-    import_prepare,
-)
+from imports.outcomes import RowOutcome, count_outcomes
+from imports.services import FileRejected, ImportFailed, import_commit, import_prepare
 
 
 class ImportCommand(BaseCommand):
@@ -35,7 +27,7 @@ class ImportCommand(BaseCommand):
 
     def handle(self, *args, **options):
         out = _common.console(self.stdout)
-        user = _common.actor(options["user"])
+        actor = _common.command_actor(options["user"])
         data = _common.read_bytes(options["file"])
         name = Path(options["file"]).name
         progress = Progress(
@@ -67,7 +59,7 @@ class ImportCommand(BaseCommand):
                 )
             if not options["dry_run"]:
                 try:
-                    logs = import_commit(plan=plan, user=user)
+                    logs = import_commit(plan=plan, actor=actor)
                 except ImportFailed as exc:
                     raise CommandError(exc.message, returncode=_common.EXIT_UNREADABLE) from exc
             progress.update(step, completed=2)
@@ -82,38 +74,18 @@ class ImportCommand(BaseCommand):
                 "Importprotokoll: "
                 + ", ".join(f"#{log.pk}{' ' + log.sheet if log.sheet else ''}" for log in logs)
             )
-        _common.exit_with(_common.EXIT_ROW_ERRORS if plan.counts[FEHLER] else _common.EXIT_OK)
+        errors = plan.counts[RowOutcome.FEHLER]
+        _common.exit_with(_common.EXIT_ROW_ERRORS if errors else _common.EXIT_OK)
 
     def _print_summary(self, out, plan, dry_run):
         rows = []
-        sheets = [name for name, _ in plan.sheets]
         for sheet, rows_read in plan.sheets:
-            outcomes = [o for o in plan.outcomes if (o.row.sheet or "") == sheet]
-            rows.append(
-                [
-                    sheet or plan.file_name,
-                    rows_read,
-                    *(sum(1 for o in outcomes if o.kind == k) for k in (NEU, UPDATE, DUPLIKAT)),
-                    sum(1 for o in outcomes if o.kind == FEHLER),
-                ]
-            )
-        if len(sheets) > 1:
+            counts = count_outcomes(o.kind for o in plan.outcomes if (o.row.sheet or "") == sheet)
+            rows.append([sheet or plan.file_name, rows_read, *counts.values()])
+        if len(plan.sheets) > 1:
             counts = plan.counts
-            rows.append(
-                [
-                    "Summe",
-                    plan.rows_read,
-                    counts[NEU],
-                    counts[UPDATE],
-                    counts[DUPLIKAT],
-                    counts[FEHLER],
-                ]
-            )
+            rows.append(["Summe", plan.rows_read, *(counts[k] for k in RowOutcome.values)])
         title = "Prüfung (nichts gespeichert)" if dry_run else "Import abgeschlossen"
         out.print(
-            _common.summary_table(
-                title,
-                ["Blatt/Datei", "gelesen", "neu", "aktualisiert", "übersprungen", "Fehler"],
-                rows,
-            )
+            _common.summary_table(title, ["Blatt/Datei", "gelesen", *RowOutcome.labels], rows)
         )
