@@ -11,6 +11,7 @@ import enum
 import re
 import uuid
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 
@@ -91,6 +92,55 @@ def register_action_labels(labels):
 
 def action_label(action):
     return _LABELS.get(action, action)
+
+
+# Pages that show one audited record, by entity type: a URL name taking the primary key, or
+# one without arguments (a list). Types not listed here link to their Django-admin change page.
+_ENTITY_PAGES = {
+    "accounts.user": ("accounts:user_edit", True),
+    "accounts.invitation": ("accounts:invitation_list", False),
+    "accounts.alloweddomain": ("accounts:domain_list", False),
+}
+# German names of stored keys that are not model fields (counts, file facts, ...).
+_FIELD_LABELS = {
+    "datei": "Datei",
+    "ansicht": "Ansicht",
+    "seite": "Seite",
+    "seite_faelle": "Seite der Fälle",
+    "seite_meldungen": "Seite der Meldungen",
+    "zeilen": "Zeilen",
+    "importiert": "neu",
+    "aktualisiert": "aktualisiert",
+    "übersprungen": "übersprungen",
+    "unverändert": "unverändert",
+    "fehler": "Fehler",
+    "import_log_ids": "Importprotokolle",
+}
+
+
+def register_entity_pages(pages):
+    """{entity type: (URL name, takes the pk)} for the audit log's links (AppConfig.ready)."""
+    _ENTITY_PAGES.update(pages)
+
+
+def entity_page(entity_type):
+    return _ENTITY_PAGES.get(entity_type)
+
+
+def register_field_labels(labels):
+    """German names for stored keys that are not model fields (call from AppConfig.ready)."""
+    _FIELD_LABELS.update(labels)
+
+
+def field_label(key, model=None):
+    """A stored key as staff read it: the model field's verbose name, a registered label, or
+    the key itself."""
+    if model is not None:
+        try:
+            return str(model._meta.get_field(key).verbose_name)
+        except FieldDoesNotExist:
+            pass
+    return _FIELD_LABELS.get(key, key)
 
 
 def action_choices():

@@ -274,14 +274,20 @@ class AuditFilterForm(forms.Form):
         widget=forms.Select(attrs=SELECT),
     )
     action = forms.ChoiceField(label="Aktion", required=False, widget=forms.Select(attrs=SELECT))
-    entity_type = forms.CharField(label="Objekttyp", required=False, max_length=100)
-    entity_id = forms.CharField(label="Objekt-ID", required=False, max_length=64)
+    entity_type = forms.ChoiceField(
+        label="Objekttyp", required=False, widget=forms.Select(attrs=SELECT)
+    )
+    entity_id = forms.CharField(
+        label="Objekt-ID", required=False, max_length=64, widget=forms.TextInput(attrs=INPUT)
+    )
     date_from = forms.DateField(label="von", required=False, widget=DATE_INPUT)
     date_to = forms.DateField(label="bis", required=False, widget=DATE_INPUT)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, entity_types=(), **kwargs):
+        """entity_types: (type, German name) pairs the log holds (accounts.views.audit)."""
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", "alle"), *audit.action_choices()]
+        self.fields["entity_type"].choices = [("", "alle"), *entity_types]
 
 
 class UserFilterForm(forms.Form):

@@ -131,3 +131,23 @@ def test_other_apps_can_name_their_actions():
 )
 def test_values_are_shown_as_staff_read_them(value, shown):
     assert audit.display_value(value) == shown
+
+
+def test_record_read_takes_an_actor_from_the_shell_or_a_command(dak_user):
+    from accounts.actor import Actor
+
+    entry = audit.record_read(
+        entity_type="cases.case", entity_id=42, actor=Actor.command_line(dak_user)
+    )
+    assert (entry.action, entry.user, entry.entity_type, entry.entity_id) == (
+        "read",
+        dak_user,
+        "cases.case",
+        "42",
+    )
+    assert entry.new_values == {}
+
+
+def test_record_read_refuses_to_write_an_entry_without_anyone_reading():
+    with pytest.raises(ValueError):
+        audit.record_read(entity_type="cases.case", entity_id=42)

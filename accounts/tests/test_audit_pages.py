@@ -17,7 +17,8 @@ def test_it_lists_entries_with_readable_old_and_new_values(admin_client, dak_use
     )
     content = admin_client.get(URL).content.decode()
     assert "Benutzer geändert" in content
-    assert f"accounts.user #{dak_user.pk}" in content
+    edit = reverse("accounts:user_edit", args=[dak_user.pk])
+    assert f'<a href="{edit}">Benutzer dak.user@dak.de</a>' in content
     assert "dak_mitarbeiter" in content and "admin" in content
     assert "ja" in content and "nein" in content
 
@@ -31,6 +32,7 @@ def test_it_filters_by_user_action_entity_and_date(admin_client, admin_user, dak
     response = admin_client.get(
         URL, {"entity_type": "accounts.user", "entity_id": str(admin_user.pk)}
     )
+    assert response.context["filters"].is_valid()
     assert {e.user for e in response.context["page"].object_list} == {admin_user}
     response = admin_client.get(URL, {"date_from": "2000-01-01", "date_to": "2000-01-02"})
     assert list(response.context["page"].object_list) == []
@@ -77,3 +79,107 @@ def test_the_django_admin_filters_by_date_range(admin_client):
     )
     assert response.status_code == 200
     assert response.context["cl"].result_count == 0
+
+
+# --- office language: German names, links by primary key, German field names -----------------
+
+
+def rows_of(response):
+    # Logging the test client in writes entries of its own.
+    return [r for r in response.context["rows"] if r["entry"].action != audit.LOGIN]
+
+
+def test_a_case_entry_links_to_the_case_by_primary_key_never_by_fall_id(admin_client):
+    from cases.tests.factories import make_case
+
+    case = make_case(nachname="Weiß", vorname="Jürgen")
+    audit.record(
+        action=audit.ADMIN_CHANGED,
+        entity=case,
+        old={"nachname": "Weiss", "fallgruppe": "kardio"},
+        new={"nachname": "Weiß", "fallgruppe": "onko"},
+    )
+    response = admin_client.get(URL)
+    content = response.content.decode()
+    change = reverse("admin:cases_case_change", args=[case.pk])
+    assert f'<a href="{change}">Fall #{case.pk}</a>' in content
+    assert case.fall_id not in content
+    [row] = rows_of(response)
+    assert row["action"] == "Geändert (Django-Admin)"
+    # German field names from the model, choice codes as their labels.
+    assert row["changes"] == [
+        ("Nachname", "Weiss", "Weiß"),
+        ("Fallgruppe", "Kardiologie", "Onkologie"),
+    ]
+
+
+def test_a_user_change_names_the_fields_and_roles_in_german(admin_client, dak_user):
+    audit.record(
+        action=audit.USER_CHANGED,
+        entity=dak_user,
+        old={"role": "dak_mitarbeiter", "is_active": True},
+        new={"role": "admin", "is_active": False},
+    )
+    [row] = rows_of(admin_client.get(URL))
+    assert row["changes"] == [
+        ("Rolle", "DAK-Mitarbeiter", "Administrator"),
+        ("aktiv", "ja", "nein"),
+    ]
+
+
+def test_an_import_log_entry_links_to_the_log_page(admin_client, admin_user):
+    from imports.models import ImportLog, ImportType
+
+    log = ImportLog.objects.create(
+        file_name="crm.csv", import_type=ImportType.CRM_CSV, sha256="0" * 64, user=admin_user
+    )
+    audit.record(action="import.crm_csv", entity=log, new={"neu": 6, "fehler": 3})
+    audit.record_read(None, log, actor=_actor(admin_user))
+    response = admin_client.get(URL)
+    content = response.content.decode()
+    detail = reverse("imports:log_detail", args=[log.pk])
+    assert content.count(f'<a href="{detail}">Importprotokoll #{log.pk}</a>') == 2
+    read, imported = rows_of(response)
+    assert read["action"] == "Angesehen"
+    assert imported["action"] == "Import: CRM-Export (CSV)"
+    assert ("neu", "–", "6") in imported["changes"]
+    assert ("Fehler", "–", "3") in imported["changes"]
+
+
+def _actor(user):
+    from accounts.actor import Actor
+
+    return Actor.command_line(user)
+
+
+def test_a_deleted_record_is_named_without_a_link(admin_client):
+    audit.record(action=audit.ADMIN_DELETED, entity_type="cases.case", entity_id=987654)
+    [row] = rows_of(admin_client.get(URL))
+    assert row["object_label"] == "Fall #987654 (gelöscht)"
+    assert row["object_url"] is None
+
+
+def test_objekttyp_is_a_choice_of_german_names(admin_client, dak_user):
+    from cases.tests.factories import make_case
+
+    audit.record(action=audit.LOGIN, entity=dak_user)
+    audit.record(action=audit.ADMIN_CHANGED, entity=make_case())
+    response = admin_client.get(URL)
+    choices = response.context["filters"].fields["entity_type"].choices
+    assert choices == [("", "alle"), ("accounts.user", "Benutzer"), ("cases.case", "Fall")]
+    assert '<option value="cases.case">Fall</option>' in response.content.decode()
+    filtered = admin_client.get(URL, {"entity_type": "cases.case"})
+    assert [r["entry"].entity_type for r in rows_of(filtered)] == ["cases.case"]
+
+
+def test_an_unknown_objekttyp_gets_a_german_message(admin_client):
+    response = admin_client.get(URL, {"entity_type": "gibt.es_nicht"})
+    assert "Bitte prüfen Sie die Filter" in response.content.decode()
+    assert "Objekttyp:" in response.content.decode()
+
+
+def test_the_table_scrolls_inside_its_region_and_the_changes_wrap(admin_client):
+    audit.record(action=audit.LOGIN, new={"a": "x" * 300})
+    content = admin_client.get(URL).content.decode()
+    assert 'class="table-scroll" tabindex="0" role="region" aria-label="Audit-Einträge"' in content
+    assert '<td class="cell-wide">' in content
