@@ -1,9 +1,9 @@
 """Fill the database with many synthetic cases, fast (benchmarks need up to 1,000,000).
 
-Rows are built as plain tuples, not model instances: ``Case.save()``/``full_clean()`` per row would
+Rows are built as plain lists, not model instances: ``Case.save()``/``full_clean()`` per row would
 take many minutes at this volume. The values still come from the domain rules (``iso_week``,
-``build_fall_id``, ``duplicate_key_digest``, ``parse_icd``/``icd_hauptgruppe``) and honour every
-CHECK and UNIQUE constraint of the case table.
+``duplicate_key_digest``, ``parse_icd``/``icd_hauptgruppe``) and the fall_id helper of the model
+(``first_free_fall_ids``), and honour every CHECK and UNIQUE constraint of the case table.
 
 On MariaDB the rows go in with ``LOAD DATA LOCAL INFILE`` on a connection of their own: one thread
 writes the next chunk as a tab-separated file while another has the server load the previous one
@@ -28,7 +28,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from cases import demo, rules
-from cases.models import Case, CaseICDCode
+from cases.models import Case, CaseICDCode, first_free_fall_ids
 
 TICKET_PREFIX = "BENCH-"
 DEFAULT_START = dt.date(2020, 1, 1)
@@ -118,7 +118,7 @@ class _CaseRows:
         self.span = (end - start).days + 1
         self.first_id = first_id
         self.taken = taken  # fall_ids already in the database
-        self.next_suffix: dict[tuple, int] = {}
+        self.reserved: set[str] = set()  # fall_ids given to rows of earlier chunks
         self.day_cache: tuple[int, tuple] = (-1, ())
         self.icd_cache: dict[tuple, tuple[str, list]] = {}
         self.fallgruppen = _expanded(demo.FALLGRUPPE_WEIGHTS.items())
@@ -135,15 +135,16 @@ class _CaseRows:
             self.day_cache = (offset, (day, day.isoformat(), jahr, kw, str(jahr), str(kw)))
         return self.day_cache[1]
 
-    def _fall_id(self, jahr: int, kw: int, fallgruppe: str, nachname: str) -> str:
-        key = (jahr, kw, fallgruppe, nachname)
-        suffix = self.next_suffix.get(key, 1)
-        candidate = rules.build_fall_id(jahr, kw, fallgruppe, nachname, suffix)
-        while candidate in self.taken:
-            suffix += 1
-            candidate = rules.build_fall_id(jahr, kw, fallgruppe, nachname, suffix)
-        self.next_suffix[key] = suffix + 1
-        return candidate
+    def _assign_fall_ids(self, cases: list[list], stems: list[tuple]) -> None:
+        """fall_ids for a chunk from the helper Case.save() and the imports use, given every id
+        in the table (no queries) and the ids of earlier chunks still in the same week."""
+        ids = first_free_fall_ids(stems, reserved=self.reserved, existing=self.taken)
+        for row, fall_id in zip(cases, ids, strict=True):
+            row[1] = fall_id
+        # Rows come in date order: weeks before the chunk's last one cannot come back.
+        if stems:
+            last = f"{stems[-1][0]}-{stems[-1][1]:02d}-"
+            self.reserved = {fall_id for fall_id in self.reserved if fall_id.startswith(last)}
 
     def _icd(self, picked: tuple[str, ...]) -> tuple[str, list]:
         # Few distinct combinations, so each is parsed by the rules once.
@@ -157,12 +158,13 @@ class _CaseRows:
 
     def chunks(self, size: int) -> Iterator[tuple[list[tuple], list[tuple]]]:
         for begin in range(0, self.n, size):
-            cases, codes = [], []
+            cases, codes, stems = [], [], []
             for index in range(begin, min(begin + size, self.n)):
-                self._row(index, cases, codes)
+                self._row(index, cases, codes, stems)
+            self._assign_fall_ids(cases, stems)
             yield cases, codes
 
-    def _row(self, index: int, cases: list, codes: list) -> None:
+    def _row(self, index: int, cases: list, codes: list, stems: list) -> None:
         r = self.rng.random
 
         def pick(values):
@@ -211,10 +213,11 @@ class _CaseRows:
             case_key = str(case_id)
             codes.extend((case_key, code, hauptgruppe) for code, hauptgruppe in icd_rows)
 
+        stems.append((jahr, kw, fallgruppe, nachname))
         cases.append(
-            (
+            [
                 str(case_id),
-                self._fall_id(jahr, kw, fallgruppe, nachname),
+                None,  # fall_id, given per chunk by _assign_fall_ids
                 ticket,
                 "crm_csv" if ticket is not NULL else "historisch",
                 datum,
@@ -246,7 +249,7 @@ class _CaseRows:
                     fallgruppe=fallgruppe,
                     datum=day,
                 ),
-            )
+            ]
         )
 
 

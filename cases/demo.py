@@ -381,16 +381,6 @@ class SeedResult:
     icd_codes: int = 0
 
 
-def _free_fall_id(case, taken: set[str]) -> str:
-    suffix = 1
-    while True:
-        candidate = rules.build_fall_id(case.jahr, case.kw, case.fallgruppe, case.nachname, suffix)
-        if candidate not in taken:
-            taken.add(candidate)
-            return candidate
-        suffix += 1
-
-
 def seed_demo_cases(
     *,
     today: dt.date | None = None,
@@ -402,7 +392,7 @@ def seed_demo_cases(
     batch_size: int = 1000,
 ) -> SeedResult:
     """Create the demo cases of the period that do not exist yet (matched by CRM ticket id)."""
-    from cases.models import Case, CaseICDCode
+    from cases.models import Case, CaseICDCode, first_free_fall_ids
 
     today = today or rules.berlin_today()
     result = SeedResult(weeks=demo_weeks(today, weeks))
@@ -411,9 +401,6 @@ def seed_demo_cases(
             "crm_ticket_id", flat=True
         )
     )
-    # fall_id starts with the case's own ISO year, so only those years can collide.
-    years = {jahr for jahr, _ in result.weeks}
-    taken = set(Case.objects.filter(jahr__in=years).values_list("fall_id", flat=True))
     new = []
     for jahr, kw in result.weeks:
         for demo in build_week(
@@ -431,8 +418,10 @@ def seed_demo_cases(
             case = Case(**demo.values)
             # bulk_create skips Case.save(), which would derive these.
             case.normalize()
-            case.fall_id = _free_fall_id(case, taken)
             new.append((case, demo.codes))
+    fall_ids = first_free_fall_ids([(c.jahr, c.kw, c.fallgruppe, c.nachname) for c, _ in new])
+    for (case, _codes), fall_id in zip(new, fall_ids, strict=True):
+        case.fall_id = fall_id
 
     with transaction.atomic():
         for start in range(0, len(new), batch_size):

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, router, transaction
 from django.db.models import Q
 
 from cases import rules
@@ -295,18 +295,21 @@ class Case(models.Model):
         self.normalize()
         if self.fall_id or self.pk:
             return super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         # fall_id is given once; a concurrent save may take the same id between our read and our
         # insert, so the unique key decides and we retry with the next suffix.
         for _attempt in range(20):
-            self.fall_id = next_fall_id(self.jahr, self.kw, self.fallgruppe, self.nachname)
+            [self.fall_id] = first_free_fall_ids(
+                [(self.jahr, self.kw, self.fallgruppe, self.nachname)], using=using
+            )
             try:
-                with transaction.atomic():
+                with transaction.atomic(using=using):
                     return super().save(*args, **kwargs)
             except IntegrityError:
-                if not Case.objects.filter(fall_id=self.fall_id).exists():
-                    self.fall_id = ""
-                    raise
+                taken = Case.objects.using(using).filter(fall_id=self.fall_id).exists()
                 self.fall_id = ""
+                if not taken:
+                    raise
         raise IntegrityError("no free fall_id after 20 attempts")
 
     def clean(self):
@@ -357,18 +360,77 @@ class Case(models.Model):
         return not self.kvnr or rules.kvnr_is_valid(self.kvnr)
 
 
-def next_fall_id(jahr, kw, fallgruppe, nachname, taken=None):
-    """The first free fall_id for these values; `taken` adds ids reserved but not yet saved."""
-    stem = f"{jahr}-{kw:02d}-{fallgruppe}-"
-    existing = set(Case.objects.filter(fall_id__startswith=stem).values_list("fall_id", flat=True))
-    if taken:
-        existing |= taken
-    suffix = 1
-    while True:
-        candidate = rules.build_fall_id(jahr, kw, fallgruppe, nachname, suffix=suffix)
-        if candidate not in existing:
-            return candidate
-        suffix += 1
+FALL_ID_LOOKUP_CHUNK = 5000
+
+
+def _taken_fall_ids(candidates, using):
+    """Those of `candidates` that some case holds: `=`/`IN` on the binary-collated column, so
+    the database compares exactly like Python (no LIKE, no collation deciding Kühn = Kuhn).
+    Plain SQL because the ORM spends more time preparing thousands of IN parameters than the
+    database answering."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    column = quote(Case._meta.get_field("fall_id").column)
+    table = quote(Case._meta.db_table)
+    taken = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(candidates), FALL_ID_LOOKUP_CHUNK):
+            chunk = candidates[start : start + FALL_ID_LOOKUP_CHUNK]
+            cursor.execute(
+                f"SELECT {column} FROM {table} "  # noqa: S608 - names from the model
+                f"WHERE {column} IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+            taken.update(fall_id for (fall_id,) in cursor.fetchall())
+    return taken
+
+
+def first_free_fall_ids(items, *, reserved=None, existing=None, using=DEFAULT_DB_ALIAS):
+    """The first free fall_id (domain.md §3) for each (jahr, kw, fallgruppe, nachname) of
+    `items`, in order: the rule's id, else the lowest free suffix -2, -3, … The one place that
+    decides fall_ids; Case.save(), the imports, the demo data and the bench generator use it.
+
+    Items sharing a surname (exactly: Kühn and Kuhn are two stems) count up together in item
+    order. `reserved`, if given, holds ids handed out but perhaps not saved yet; the ids given
+    here are added to it. `existing`, if given, is every fall_id of the table (a caller that has
+    loaded them all), so the database is not asked; otherwise it is asked exactly, in a few
+    queries per call whatever the number of items: each round asks, for every stem still
+    without enough free ids, about twice as many candidates as it still needs.
+    """
+    reserved = set() if reserved is None else reserved
+    results = [None] * len(items)
+    waiting = {}  # stem -> indexes of the items still without an id, in item order
+    for index, (jahr, kw, fallgruppe, nachname) in enumerate(items):
+        stem = (jahr, kw, fallgruppe, " ".join(str(nachname or "").split()))
+        waiting.setdefault(stem, []).append(index)
+    next_suffix = dict.fromkeys(waiting, 1)
+    asked_up_to = dict.fromkeys(waiting, 0)  # candidates 1..n of the stem are known
+    taken = set()
+    while waiting:
+        candidates = []
+        for stem, indexes in waiting.items():
+            first = asked_up_to[stem] + 1
+            count = max(2 * len(indexes), asked_up_to[stem]) if first > 1 else len(indexes)
+            candidates.extend(
+                rules.build_fall_id(*stem, suffix=s) for s in range(first, first + count)
+            )
+            asked_up_to[stem] += count
+        if existing is not None:
+            taken.update(existing.intersection(candidates))
+        else:
+            taken.update(_taken_fall_ids(candidates, using))
+        for stem in list(waiting):
+            indexes = waiting[stem]
+            while indexes and next_suffix[stem] <= asked_up_to[stem]:
+                candidate = rules.build_fall_id(*stem, suffix=next_suffix[stem])
+                next_suffix[stem] += 1
+                # `reserved` also catches two stems whose cut surnames meet in one id.
+                if candidate not in taken and candidate not in reserved:
+                    reserved.add(candidate)
+                    results[indexes.pop(0)] = candidate
+            if not indexes:
+                del waiting[stem]
+    return results
 
 
 def replace_icd_codes(case):
