@@ -9,6 +9,12 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.addresses import login_name, normalise_domain, normalise_email
+from cases.fields import ExactCharField, ExactCollationMixin
+
+
+class ExactEmailField(ExactCollationMixin, models.EmailField):
+    """An address compared byte for byte by the database as by Python (cases.fields): on
+    MariaDB's default collation `x@dák.de` would equal `x@dak.de` in lookups and unique keys."""
 
 
 class Role(models.TextChoices):
@@ -44,10 +50,10 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    email = models.EmailField("E-Mail", unique=True)
+    email = ExactEmailField("E-Mail", unique=True)
     first_name = models.CharField("Vorname", max_length=150, blank=True)
     last_name = models.CharField("Nachname", max_length=150, blank=True)
-    role = models.CharField(
+    role = ExactCharField(
         "Rolle", max_length=20, choices=Role.choices, default=Role.DAK_MITARBEITER
     )
     is_active = models.BooleanField("aktiv", default=True)
@@ -116,13 +122,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 class AllowedDomain(models.Model):
     """An e-mail domain whose owners may register themselves, with the role they get."""
 
-    domain = models.CharField(
+    domain = ExactCharField(
         "Domain",
         max_length=253,
         unique=True,
         help_text="Genau die Domain nach dem @, z. B. dak.de (Subdomains zählen nicht mit).",
     )
-    role = models.CharField(
+    role = ExactCharField(
         "Rolle", max_length=20, choices=Role.choices, default=Role.DAK_MITARBEITER
     )
     created_at = models.DateTimeField("angelegt am", default=timezone.now)
@@ -179,13 +185,13 @@ class InvitationQuerySet(models.QuerySet):
 class Invitation(models.Model):
     """A single-use registration link. Only the SHA-256 of its token is stored."""
 
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    email = models.EmailField(
+    token_hash = ExactCharField(max_length=64, unique=True, editable=False)
+    email = ExactEmailField(
         "feste E-Mail-Adresse",
         blank=True,
         help_text="Leer lassen, wenn die eingeladene Person ihre Adresse selbst angeben soll.",
     )
-    role = models.CharField("Rolle", max_length=20, choices=Role.choices)
+    role = ExactCharField("Rolle", max_length=20, choices=Role.choices)
     expires_at = models.DateTimeField("gültig bis")
     created_at = models.DateTimeField("angelegt am", default=timezone.now)
     created_by = models.ForeignKey(
@@ -273,9 +279,9 @@ class AuditLog(models.Model):
         related_name="+",
     )
     user_email = models.CharField("E-Mail des Benutzers", max_length=254, blank=True)
-    action = models.CharField("Aktion", max_length=64, db_index=True)
-    entity_type = models.CharField("Objekttyp", max_length=100, blank=True)
-    entity_id = models.CharField("Objekt-ID", max_length=64, blank=True)
+    action = ExactCharField("Aktion", max_length=64, db_index=True)
+    entity_type = ExactCharField("Objekttyp", max_length=100, blank=True)
+    entity_id = ExactCharField("Objekt-ID", max_length=64, blank=True)
     old_values = models.JSONField("alte Werte", default=dict, blank=True)
     new_values = models.JSONField("neue Werte", default=dict, blank=True)
     ip_address = models.GenericIPAddressField("IP-Adresse", null=True, blank=True)
@@ -355,12 +361,12 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
     )
-    type = models.CharField("Art", max_length=30, choices=NotificationType.choices)
+    type = ExactCharField("Art", max_length=30, choices=NotificationType.choices)
     title = models.CharField("Titel", max_length=200)
     message = models.TextField("Nachricht", blank=True)
     link = models.CharField("Link", max_length=500, blank=True)
-    entity_type = models.CharField("Objekttyp", max_length=100, blank=True)
-    entity_id = models.CharField("Objekt-ID", max_length=64, blank=True)
+    entity_type = ExactCharField("Objekttyp", max_length=100, blank=True)
+    entity_id = ExactCharField("Objekt-ID", max_length=64, blank=True)
     read = models.BooleanField("gelesen", default=False)
     read_at = models.DateTimeField("gelesen am", null=True, blank=True)
     email = models.OneToOneField(

@@ -52,7 +52,7 @@ def role_for_email(email):
 
 def set_verified_email(user):
     """The user's login address as their one verified, primary allauth address."""
-    EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).delete()
+    EmailAddress.objects.filter(user=user).exclude(email=user.email).delete()
     EmailAddress.objects.update_or_create(
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )

@@ -14,7 +14,7 @@ from accounts.sessions import LAST_ACTIVITY_KEY, LOGIN_TIME_KEY, track_session
 
 def _user_for_login(login):
     login = lockout.normalise_username(login)
-    return User.objects.filter(email__iexact=login).first() if login else None
+    return User.objects.filter(email=login).first() if login else None
 
 
 @receiver(auth_signals.user_logged_in)

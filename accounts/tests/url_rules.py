@@ -4,6 +4,7 @@ from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.utils.http import int_to_base36
 
+from accounts.models import hash_token
 from accounts.permissions import ADMIN, LOGGED_IN, PUBLIC
 from accounts.tests.permission_table import rule
 
@@ -13,7 +14,7 @@ def _user(ctx):
 
 
 def _invitation(ctx):
-    return {"pk": ctx.make("accounts.Invitation").pk}
+    return {"pk": ctx.make("accounts.Invitation", token_hash=hash_token("url-rules")).pk}
 
 
 def _invitation_token(ctx):

@@ -23,9 +23,10 @@ def _users(filters):
         return users
     data = filters.cleaned_data
     if data["q"]:
-        q = data["q"]
+        q = data["q"].strip()
+        # Addresses are stored lower-cased under an exact collation; names keep the German one.
         users = users.filter(
-            Q(email__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q)
+            Q(email__contains=q.lower()) | Q(first_name__icontains=q) | Q(last_name__icontains=q)
         )
     if data["role"]:
         users = users.filter(role=data["role"])

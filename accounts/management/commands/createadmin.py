@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
 from accounts import services
+from accounts.addresses import normalise_email
 from accounts.models import Role, User
 
 DEFAULT_PASSWORD_VARIABLE = "ADMIN_PASSWORD"  # noqa: S105 - a variable name
@@ -49,9 +50,11 @@ class Command(BaseCommand):
             raise CommandError("Bitte eine E-Mail-Adresse angeben (--email).")
         try:
             validate_email(email)
+            email = normalise_email(email)
         except ValidationError as exc:
-            raise CommandError(f"Ungültige E-Mail-Adresse: {email}") from exc
-        if User.objects.filter(email__iexact=email).exists():
+            reason = " ".join(exc.messages)
+            raise CommandError(f"Ungültige E-Mail-Adresse {email}: {reason}") from exc
+        if User.objects.filter(email=email).exists():
             raise CommandError(f"Für {email} gibt es bereits ein Konto.")
         candidate = User(email=email, first_name=first_name, last_name=last_name)
         password = (

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from accounts.actor import Actor
+from accounts.addresses import login_name
 from accounts.models import User
 
 EXIT_OK = 0
@@ -30,7 +31,8 @@ def command_actor(email, *, required=False):
         if required:
             raise CommandError("--user E-MAIL ist erforderlich.", returncode=EXIT_UNREADABLE)
         return Actor.command_line()
-    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    # Addresses are stored normalised and compared exactly (accounts.addresses).
+    user = User.objects.filter(email=login_name(email), is_active=True).first()
     if user is None:
         raise CommandError(f"Kein aktiver Benutzer mit der E-Mail {email}.", returncode=2)
     return Actor.command_line(user)
