@@ -39,7 +39,7 @@ def test_typed_codes_get_their_titles_and_a_warning_for_unknown_or_not_terminal_
 
 def test_the_warning_names_the_year_of_the_catalogue_loaded_now():
     catalogue_load(data=cp1252_file(), file_name="icd10gm2025syst_kodes.txt")
-    assert catalogue_lookup(codes=["C79.5"])["C79.5"].warning == ("nicht im ICD-10-GM-Katalog 2025")
+    assert catalogue_lookup(codes=["C79.5"])["C79.5"].warning == "nicht im ICD-10-GM-Katalog 2025"
 
 
 def test_many_codes_still_take_one_query(catalogue_2026, django_assert_num_queries):
