@@ -7,7 +7,12 @@ from django.core.exceptions import ValidationError
 from accounts import audit
 from accounts.addresses import login_name, normalise_domain, normalise_email
 from accounts.models import AllowedDomain, Role, User
-from accounts.services import role_for_email
+from accounts.services import (
+    ACCOUNT_EXISTS_MESSAGE,
+    DOMAIN_EXISTS_MESSAGE,
+    EMAIL_TAKEN_MESSAGE,
+    role_for_email,
+)
 
 NOT_ALLOWED_MESSAGE = (
     "Mit dieser E-Mail-Adresse ist keine Registrierung möglich. Registrieren können sich nur "
@@ -16,12 +21,6 @@ NOT_ALLOWED_MESSAGE = (
 )
 OWN_ROLE_MESSAGE = "Sie können sich die Administrator-Rolle nicht selbst nehmen."
 OWN_ACTIVE_MESSAGE = "Sie können Ihr eigenes Konto nicht deaktivieren."
-ACCOUNT_EXISTS_MESSAGE = "Für diese E-Mail-Adresse gibt es bereits ein Konto."
-DOMAIN_EXISTS_MESSAGE = "Diese Domain ist bereits freigegeben."
-EMAIL_TAKEN_MESSAGE = (
-    "Für diese E-Mail-Adresse gibt es bereits ein Konto. Melden Sie sich an oder setzen Sie "
-    "Ihr Passwort zurück."
-)
 
 
 class LoginForm(allauth_forms.LoginForm):

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +17,13 @@ from accounts import audit, lockout, outbox
 from accounts.addresses import email_domain
 from accounts.models import AllowedDomain, Invitation, Role, User
 from accounts.sessions import end_sessions
+
+ACCOUNT_EXISTS_MESSAGE = "Für diese E-Mail-Adresse gibt es bereits ein Konto."
+EMAIL_TAKEN_MESSAGE = (
+    "Für diese E-Mail-Adresse gibt es bereits ein Konto. Melden Sie sich an oder setzen Sie "
+    "Ihr Passwort zurück."
+)
+DOMAIN_EXISTS_MESSAGE = "Diese Domain ist bereits freigegeben."
 
 USER_FIELDS = ("email", "first_name", "last_name", "role", "is_active", "must_change_password")
 
@@ -37,6 +45,19 @@ def send_template_mail(template, to, context, *, kind, sensitive=False):
         kind=kind,
         sensitive=sensitive,
     )
+
+
+def save_unique(write, *, field, message):
+    """write() in a savepoint; a unique key taken meanwhile (a concurrent request got there
+    between the form's check and the INSERT) becomes a German error for `field`, not a 500.
+
+    The forms check first, so this is only the race; the caller's transaction is left usable.
+    """
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError as error:
+        raise ValidationError({field: ValidationError(message, code="taken")}) from error
 
 
 def role_for_email(email):
@@ -72,13 +93,17 @@ def user_create(
 ):
     """Create an account an admin (or `createadmin`) vouches for: its address counts as verified."""
     with transaction.atomic():
-        user = User.objects.create_user(
-            email=email,
-            password=password,
-            role=role,
-            first_name=first_name,
-            last_name=last_name,
-            must_change_password=must_change_password,
+        user = save_unique(
+            lambda: User.objects.create_user(
+                email=email,
+                password=password,
+                role=role,
+                first_name=first_name,
+                last_name=last_name,
+                must_change_password=must_change_password,
+            ),
+            field="email",
+            message=ACCOUNT_EXISTS_MESSAGE,
         )
         set_verified_email(user)
         audit.record(
@@ -104,7 +129,7 @@ def user_update(user, *, data, acting_user, request=None):
     with transaction.atomic():
         for field, value in data.items():
             setattr(user, field, value)
-        user.save()
+        save_unique(user.save, field="email", message=ACCOUNT_EXISTS_MESSAGE)
         if old["email"] != user.email:
             set_verified_email(user)
         new = audit.model_values(user, USER_FIELDS)
@@ -257,12 +282,17 @@ def invitation_accept(invitation, *, email, password, first_name, last_name, req
             raise InvitationUnusable
         invitation.refresh_from_db()
         email = invitation.email or email
-        user = User.objects.create_user(
-            email=email,
-            password=password,
-            role=invitation.role,
-            first_name=first_name,
-            last_name=last_name,
+        # On a taken address the whole transaction rolls back: the invitation stays usable.
+        user = save_unique(
+            lambda: User.objects.create_user(
+                email=email,
+                password=password,
+                role=invitation.role,
+                first_name=first_name,
+                last_name=last_name,
+            ),
+            field="email",
+            message=EMAIL_TAKEN_MESSAGE,
         )
         set_verified_email(user)
         invitation.used_by = user
@@ -284,7 +314,11 @@ def domain_create(*, domain, role, acting_user, request=None):
     if role == Role.ADMIN:
         raise ValueError("a domain never grants the admin role")
     with transaction.atomic():
-        allowed = AllowedDomain.objects.create(domain=domain, role=role, created_by=acting_user)
+        allowed = save_unique(
+            lambda: AllowedDomain.objects.create(domain=domain, role=role, created_by=acting_user),
+            field="domain",
+            message=DOMAIN_EXISTS_MESSAGE,
+        )
         audit.record(
             action=audit.DOMAIN_CREATED,
             user=acting_user,

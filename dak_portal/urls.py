@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import signup
 from dak_portal import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("konto/", include("accounts.urls_konto")),
+    # allauth's sign-up under its own name and path, answering a unique-key race with a form
+    # error instead of a 500 (accounts/views/signup.py).
+    path("konto/signup/", signup.signup, name="account_signup"),
     path("konto/", include("allauth.urls")),
     path("verwaltung/", include("accounts.urls")),
     path("faelle/", include("cases.urls")),

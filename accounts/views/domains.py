@@ -1,6 +1,7 @@
 """Allowed e-mail domains for self-registration."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -34,12 +35,16 @@ def domain_create(request):
     form = AllowedDomainForm(request.POST)
     if not form.is_valid():
         return _render_list(request, form, status=400)
-    allowed = services.domain_create(
-        domain=form.cleaned_data["domain"],
-        role=form.cleaned_data["role"],
-        acting_user=request.user,
-        request=request,
-    )
+    try:
+        allowed = services.domain_create(
+            domain=form.cleaned_data["domain"],
+            role=form.cleaned_data["role"],
+            acting_user=request.user,
+            request=request,
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _render_list(request, form, status=400)
     messages.success(request, f"Die Domain {allowed.domain} ist für die Registrierung freigegeben.")
     return redirect("accounts:domain_list")
 

@@ -2,6 +2,7 @@
 
 from allauth.account.internal.flows.signup import complete_signup
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -140,12 +141,15 @@ def invitation_accept(request, token):
                 {"message": INVALID_TEXT[InvitationState.USED]},
                 status=410,
             )
-        return complete_signup(
-            request,
-            user=user,
-            redirect_url=reverse("home"),
-            signal_kwargs={"invitation_id": invitation.pk},
-        )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return complete_signup(
+                request,
+                user=user,
+                redirect_url=reverse("home"),
+                signal_kwargs={"invitation_id": invitation.pk},
+            )
     return render(
         request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
     )

@@ -1,6 +1,7 @@
 """User administration for admins (Verwaltung → Benutzer)."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -63,22 +64,26 @@ def user_create(request):
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        user = services.user_create(
-            email=data["email"],
-            password=data["password1"],
-            role=data["role"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            send_welcome=data["send_welcome"],
-            created_by=request.user,
-            request=request,
-        )
-        messages.success(
-            request,
-            f"Das Konto {user.email} ist angelegt. Beim ersten Anmelden muss ein neues Passwort "
-            "gesetzt werden.",
-        )
-        return redirect("accounts:user_edit", pk=user.pk)
+        try:
+            user = services.user_create(
+                email=data["email"],
+                password=data["password1"],
+                role=data["role"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                send_welcome=data["send_welcome"],
+                created_by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"Das Konto {user.email} ist angelegt. Beim ersten Anmelden muss ein neues "
+                "Passwort gesetzt werden.",
+            )
+            return redirect("accounts:user_edit", pk=user.pk)
     return render(request, "accounts/user_create.html", {"form": form, "section": "users"})
 
 
@@ -87,14 +92,18 @@ def user_edit(request, pk):
     user = get_object_or_404(User, pk=pk)
     form = UserEditForm(request.POST or None, instance=user, acting_user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.user_update(
-            user,
-            data={name: form.cleaned_data[name] for name in form.changed_data},
-            acting_user=request.user,
-            request=request,
-        )
-        messages.success(request, "Die Änderungen sind gespeichert.")
-        return redirect("accounts:user_edit", pk=user.pk)
+        try:
+            services.user_update(
+                user,
+                data={name: form.cleaned_data[name] for name in form.changed_data},
+                acting_user=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Die Änderungen sind gespeichert.")
+            return redirect("accounts:user_edit", pk=user.pk)
     if request.method == "POST":
         # The form already changed the instance in memory; show the stored state beside it.
         user = User.objects.get(pk=pk)
