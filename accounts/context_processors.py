@@ -5,7 +5,7 @@ from accounts.permissions import ADMIN, DAK_OR_ADMIN, LOGGED_IN, user_may
 # (label, url names, rule). An entry links to the first of its URL names that exists and shows
 # only once one exists: no dead links.
 NAVIGATION = [
-    ("Dashboard", "home", LOGGED_IN),
+    ("Übersicht", "home", LOGGED_IN),
     ("Fälle", "cases:list", LOGGED_IN),
     ("Import", "imports:index", ADMIN),
     # Until the ICD queue page exists, ICD codes are entered by uploading the coded workbook.
@@ -29,13 +29,16 @@ def navigation(request):
         url = first_url(url_names)
         if url is None:
             continue
-        items.append(
-            {
-                "label": label,
-                "url": url,
-                "active": request.path.startswith(url) if url != "/" else request.path == "/",
-            }
-        )
+        items.append({"label": label, "url": url, "active": False})
+    # One active item: the section whose address is the longest prefix of the current path
+    # (/import/icd/ is "ICD-Eingabe", not also "Import"; "/" only on the start page itself).
+    matching = [
+        item
+        for item in items
+        if (request.path.startswith(item["url"]) if item["url"] != "/" else request.path == "/")
+    ]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     return {"nav_items": items, "login_step_pending": False}
 
 

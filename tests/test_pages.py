@@ -26,7 +26,8 @@ def test_navigation_shows_only_existing_pages(dak_client):
     from accounts.context_processors import NAVIGATION, first_url
 
     content = dak_client.get("/").content.decode()
-    assert ">Dashboard<" in content
+    assert ">Übersicht<" in content
+    assert "Dashboard" not in content
     for label, url_names, _rule in NAVIGATION:
         if first_url(url_names) is None:
             assert f">{label}<" not in content
@@ -36,6 +37,26 @@ def test_dak_staff_find_the_icd_upload_in_the_navigation(dak_client):
     content = dak_client.get("/").content.decode()
     assert 'href="/import/icd/"' in content
     assert ">Import<" not in content  # the admin-only imports stay hidden
+
+
+def _active_nav_labels(content):
+    import re
+
+    return re.findall(r'class="nav-link active" aria-current="page" href="[^"]*">([^<]*)<', content)
+
+
+@pytest.mark.parametrize(
+    ("path", "section"),
+    [
+        ("/", "Übersicht"),
+        ("/import/", "Import"),
+        ("/import/csv/", "Import"),
+        ("/import/icd/", "ICD-Eingabe"),
+        ("/verwaltung/benutzer/", "Verwaltung"),
+    ],
+)
+def test_exactly_one_navigation_item_is_marked_as_the_current_section(admin_client, path, section):
+    assert _active_nav_labels(admin_client.get(path).content.decode()) == [section]
 
 
 @override_settings(DEBUG=False)
@@ -145,6 +166,38 @@ def test_htmx_is_told_not_to_inject_styles_or_evaluate_attributes(dak_client):
     meta = re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", content)
     config = json.loads(meta.group(1))
     assert config == {"includeIndicatorStyles": False, "allowEval": False, "allowScriptTags": False}
+
+
+# --- Start page -----------------------------------------------------------------------------
+
+
+def _tile_links(content):
+    """The hrefs of links inside the start page's tiles."""
+    import re
+
+    tiles = re.findall(r'<section class="card kpi-card.*?</section>', content, flags=re.DOTALL)
+    assert len(tiles) == 3
+    return [re.findall(r'<a [^>]*href="([^"]*)"', tile) for tile in tiles]
+
+
+def test_start_page_tiles_link_only_to_pages_the_dak_user_may_open(dak_client):
+    # Fälle: the case list does not exist and the import is admin-only; ICD upload exists;
+    # the coding queue does not exist yet.
+    assert _tile_links(dak_client.get("/").content.decode()) == [[], ["/import/icd/"], []]
+
+
+def test_start_page_tiles_link_an_admin_to_the_import(admin_client):
+    assert _tile_links(admin_client.get("/").content.decode()) == [
+        ["/import/"],
+        ["/import/icd/"],
+        [],
+    ]
+
+
+def test_start_page_and_navigation_say_uebersicht(dak_client):
+    content = dak_client.get("/").content.decode()
+    assert "<title>Übersicht · DAK Zweitmeinungs-Portal</title>" in content
+    assert "Dashboard" not in content
 
 
 def test_every_page_links_the_favicon_from_static(dak_client):
