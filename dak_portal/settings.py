@@ -107,6 +107,9 @@ MIDDLEWARE = [
     # Early, so every response (static files and error pages included) carries the policy.
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session: /healthz must answer 503 JSON when the database (and so the session
+    # store) is down, even for a request with a session cookie.
+    "dak_portal.health.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
