@@ -4,7 +4,8 @@ from django import forms
 from django.conf import settings
 
 from imports.models import ImportType
-from imports.readers.base import format_size
+from imports.readers.base import FileRejected, format_size
+from imports.readers.safety import refuse_macro_file_name
 
 
 class UploadForm(forms.Form):
@@ -35,6 +36,10 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        try:
+            refuse_macro_file_name(upload.name)
+        except FileRejected as exc:
+            raise forms.ValidationError(exc.message) from None
         if PurePath(upload.name).suffix.lower() not in self.extensions:
             raise forms.ValidationError(
                 f"Bitte laden Sie {self.kind_label} hoch ({', '.join(self.extensions)}); "
@@ -67,7 +72,7 @@ class CsvUploadForm(UploadForm):
 
 
 class HistoricalUploadForm(UploadForm):
-    extensions = (".xlsx", ".xlsm")
+    extensions = (".xlsx",)
     kind_label = "eine Excel-Arbeitsmappe"
     hint = "Excel-Arbeitsmappe wie Abrechnung_DAK.xlsx mit Jahresblättern."
 

@@ -22,6 +22,7 @@ from imports import audit_actions
 from imports.models import ImportLog, ImportType
 from imports.outcomes import LOG_COUNTERS, RowOutcome, count_outcomes
 from imports.readers.icd_workbook import read_icd_workbook
+from imports.readers.safety import refuse_macro_file_name
 from imports.services import file_sha256
 
 
@@ -95,6 +96,7 @@ def icd_workbook_import(*, data: bytes, file_name: str, actor):
     from accounts import audit, notifications
 
     user = actor.user
+    refuse_macro_file_name(file_name)
     rows = icd_workbook_check(data)
     to_save = [r for r in rows if r.status == RowOutcome.UPDATE]
     now = timezone.now()

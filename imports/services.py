@@ -35,12 +35,17 @@ from cases.models import (
 from imports import audit_actions
 from imports.models import ImportLock, ImportLog, ImportType
 from imports.outcomes import LOG_COUNTERS, RowOutcome, count_outcomes, log_totals
-from imports.readers.base import FileRejected, ParsedRow, Problem
+from imports.readers.base import FileRejected, ParsedRow, Problem, german_number
 from imports.readers.crm import read_crm_csv
 from imports.readers.historical import read_historical_workbook
+from imports.readers.safety import refuse_macro_file_name
 
 logger = logging.getLogger(__name__)
 
+# Messages kept per list in an import log's details: 1,000 messages of at most 1,000
+# characters (imports.readers.base.MESSAGE_LIMIT) stay far below MariaDB's 16 MiB packet even
+# in four-byte characters; the counters count every row.
+LOG_PROBLEM_LIMIT = 1000
 # Chunk size for IN (...) lookups: big enough to keep queries few, small enough for any server.
 LOOKUP_CHUNK = 5000
 BATCH_SIZE = 1000
@@ -168,6 +173,7 @@ def import_prepare(
 ) -> ImportPlan:
     """Read and classify a file without writing anything (the preview). A caller that commits
     right away may skip the classification: import_commit classifies again under the lock."""
+    refuse_macro_file_name(file_name)
     rows, notices, sheets = read_import_file(import_type, data, sheet=sheet)
     sha = file_sha256(data)
     plan = ImportPlan(
@@ -444,13 +450,16 @@ def _write(plan: ImportPlan, user) -> list[ImportLog]:
                 for o in outcomes
                 if o.kind == RowOutcome.UPDATE
             ],
-            "errors": [_problem_dict(p) for o in outcomes for p in o.row.errors],
-            "warnings": [_problem_dict(p) for o in outcomes for p in o.row.warnings]
-            + [
-                {"row": o.row.row_number, "column": None, "message": note}
-                for o in outcomes
-                for note in o.notes
-            ],
+            "errors": _capped([_problem_dict(p) for o in outcomes for p in o.row.errors], "Fehler"),
+            "warnings": _capped(
+                [_problem_dict(p) for o in outcomes for p in o.row.warnings]
+                + [
+                    {"row": o.row.row_number, "column": None, "message": note}
+                    for o in outcomes
+                    for note in o.notes
+                ],
+                "Warnungen",
+            ),
             "notices": [_problem_dict(p) for p in plan.notices if (p.sheet or "") in (name, "")],
         }
         log.save()
@@ -459,6 +468,20 @@ def _write(plan: ImportPlan, user) -> list[ImportLog]:
 
 def _problem_dict(problem: Problem):
     return {"row": problem.row, "column": problem.column, "message": problem.message}
+
+
+def _capped(problems: list[dict], what: str) -> list[dict]:
+    """At most LOG_PROBLEM_LIMIT messages in a log's details (one JSON value, which must stay
+    far below MariaDB's 16 MiB packet); a first entry says how many were left out."""
+    if len(problems) <= LOG_PROBLEM_LIMIT:
+        return problems
+    left_out = len(problems) - LOG_PROBLEM_LIMIT
+    message = (
+        f"Nur die ersten {german_number(LOG_PROBLEM_LIMIT)} {what} sind im Protokoll "
+        f"gespeichert; {german_number(left_out)} weitere wurden nicht gespeichert (die Summen "
+        "oben zählen alle Zeilen)."
+    )
+    return [{"row": None, "column": None, "message": message}, *problems[:LOG_PROBLEM_LIMIT]]
 
 
 def _create_cases(outcomes, import_type, logs, user, now):

@@ -1,8 +1,14 @@
 """Shared pieces of the file readers: result types, header matching and cell value parsers.
 
-Readers are pure: bytes in, rows and problems out, no database and no Django models. The
-domain rules themselves (dates, ICD, KVNR, Fallgruppe) come from :mod:`cases.rules`; this
-module only adapts them to spreadsheet cells and decides what is an error and what a warning.
+Readers are pure: bytes in, rows and problems out, no database. The domain rules themselves
+(dates, ICD, KVNR, Fallgruppe) come from :mod:`cases.rules` and the text lengths from the Case
+model's field definitions; this module only adapts them to spreadsheet cells and decides what
+is an error and what a warning.
+
+Every message a reader produces is bounded (a problem's column, value and message are cut, a
+notice names at most ``LIST_LIMIT`` items, a file gives at most ``NOTICE_LIMIT`` notices): the
+preview and the import log store them, and no file may make them store an unbounded value
+(MariaDB refuses a statement over ``max_allowed_packet``, 16 MiB by default).
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.db import models
+
 from cases import rules
+from cases.models import Case
 from cases.rules import RuleError
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -24,21 +33,21 @@ WARNING = "warning"
 NOTICE = "notice"
 LEVELS = (ERROR, WARNING, NOTICE)
 
-# Model limits (cases.models.Case); a longer text would make the database refuse the row.
+# The model's limits (its field definitions, not the database); a longer text would make the
+# database refuse the row.
 TEXT_MAX_LENGTHS: dict[str, int] = {
-    "fall_id": 100,
-    "crm_ticket_id": 50,
-    "thema": 255,
-    "nachname": 100,
-    "vorname": 100,
-    "kvnr": 20,
-    "telefon": 50,
-    "email": 254,
-    "bearbeiter": 100,
-    "behandelnde_klinik": 200,
-    "gutachter": 200,
-    "rechnungsnummer": 50,
+    f.name: f.max_length
+    for f in Case._meta.concrete_fields
+    if isinstance(f, models.CharField) and f.max_length
 }
+
+# Bounds of what one stored message may hold (see the module docstring).
+LIST_LIMIT = 10
+ITEM_LIMIT = 60
+VALUE_LIMIT = 200
+COLUMN_LIMIT = 100
+MESSAGE_LIMIT = 1000
+NOTICE_LIMIT = 50
 
 # decimal(10, 2)
 BETRAG_MAX = Decimal("99999999.99")
@@ -62,6 +71,16 @@ class Problem:
     message: str
     level: str
     sheet: str | None = None
+
+    def __post_init__(self) -> None:
+        # Column headers and messages quote file content, which can be any length.
+        if self.column is not None:
+            self.column = cut(self.column, COLUMN_LIMIT)
+        if self.value is not None:
+            self.value = cut(self.value, VALUE_LIMIT)
+        self.message = cut(self.message, MESSAGE_LIMIT)
+        if self.sheet is not None:
+            self.sheet = cut(self.sheet, COLUMN_LIMIT)
 
 
 @dataclass
@@ -98,6 +117,9 @@ class ReadResult:
     notices: list[Problem]
     rows_read: int
 
+    def __post_init__(self) -> None:
+        self.notices = capped_notices(self.notices)
+
     @property
     def ok_rows(self) -> list[ParsedRow]:
         return [row for row in self.rows if row.ok]
@@ -109,6 +131,23 @@ class ReadResult:
 
 def notice(message: str, *, sheet: str | None = None, column: str | None = None) -> Problem:
     return Problem(None, column, None, message, NOTICE, sheet)
+
+
+def capped_notices(notices: list[Problem], limit: int = NOTICE_LIMIT) -> list[Problem]:
+    """At most ``limit`` notices, the last saying how many more there were."""
+    if len(notices) <= limit:
+        return notices
+    rest = len(notices) - (limit - 1)
+    return [*notices[: limit - 1], notice(f"… und {german_number(rest)} weitere Hinweise.")]
+
+
+def german_number(n: int) -> str:
+    """184990 → "184.990"."""
+    return f"{n:,}".replace(",", ".")
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --- headers ---------------------------------------------------------------------------------
@@ -150,8 +189,11 @@ def map_headers(
     return positions, unknown, duplicates
 
 
-def quoted_list(items: list[str]) -> str:
-    return ", ".join(f"„{item}“" for item in items)
+def quoted_list(items: list[str], limit: int = LIST_LIMIT) -> str:
+    """„a“, „b“ … for a message; beyond ``limit`` items: "… und 184.990 weitere"."""
+    text = ", ".join(f"„{cut(str(item), ITEM_LIMIT)}“" for item in items[:limit])
+    rest = len(items) - limit
+    return f"{text} und {german_number(rest)} weitere" if rest > 0 else text
 
 
 # --- files ------------------------------------------------------------------------------------
@@ -205,12 +247,11 @@ def cell_text(value: object) -> str:
     return rules.clean_text(value)
 
 
-def shown(value: object, limit: int = 200) -> str | None:
+def shown(value: object, limit: int = VALUE_LIMIT) -> str | None:
     """The offending value as it goes into a Problem, cut so that one cell cannot flood a log."""
     if value is None:
         return None
-    text = cell_text(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return cut(cell_text(value), limit)
 
 
 def parse_bool(value: object) -> tuple[bool, str | None]:
@@ -328,8 +369,9 @@ def kvnr_value(row: ParsedRow, column: str, raw: object) -> str | None:
     kvnr = rules.normalize_kvnr(cell_text(raw))
     if kvnr is None:
         return None
-    if len(kvnr) > TEXT_MAX_LENGTHS["kvnr"]:
-        row.warn(column, raw, "KVNR ist länger als 20 Zeichen und wird nicht übernommen.")
+    limit = TEXT_MAX_LENGTHS["kvnr"]
+    if len(kvnr) > limit:
+        row.warn(column, raw, f"KVNR ist länger als {limit} Zeichen und wird nicht übernommen.")
         return None
     if not rules.kvnr_is_valid(kvnr):
         row.warn(
@@ -344,7 +386,10 @@ def ticket_id(row: ParsedRow, column: str, raw: object) -> str | None:
     """CRM ticket id in its stored form (rules.normalize_ticket) or None; one too long for the
     field is dropped, since a cut id could match another case's."""
     ticket = rules.normalize_ticket(cell_text(raw))
-    if ticket and len(ticket) > TEXT_MAX_LENGTHS["crm_ticket_id"]:
-        row.warn(column, raw, "CRM-Ticket ist länger als 50 Zeichen und wird nicht übernommen.")
+    limit = TEXT_MAX_LENGTHS["crm_ticket_id"]
+    if ticket and len(ticket) > limit:
+        row.warn(
+            column, raw, f"CRM-Ticket ist länger als {limit} Zeichen und wird nicht übernommen."
+        )
         return None
     return ticket

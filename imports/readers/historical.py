@@ -28,9 +28,11 @@ from cases.rules import RuleError
 
 from .base import (
     MAX_BYTES,
+    TEXT_MAX_LENGTHS,
     FileRejected,
     ParsedRow,
     Problem,
+    capped_notices,
     cell_text,
     fit_text,
     is_blank,
@@ -130,6 +132,10 @@ class SheetResult:
 class HistoricalReadResult:
     sheets: list[SheetResult]
     notices: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # One notice per ignored sheet: a workbook may have thousands of them.
+        self.notices = capped_notices(self.notices)
 
     @property
     def rows(self) -> list[ParsedRow]:
@@ -465,7 +471,7 @@ class _RowParser:
 
     def _fall_id(self, row, name, value):
         text = cell_text(value)
-        if len(text) > 100:
+        if len(text) > TEXT_MAX_LENGTHS["fall_id"]:
             row.warn(self.headers[name], value, "Fall-ID ist zu lang und wird ignoriert.")
             return None
         return text or None

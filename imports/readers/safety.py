@@ -8,6 +8,10 @@ caught here from the zip's central directory or a cheap byte scan:
   checks the CRC), so a lying directory is caught too;
 * XML entity tricks (billion laughs, external entities): no part may contain a DOCTYPE or
   ENTITY declaration, and only UTF-8 parts are accepted so that the scan cannot be dodged;
+* macros: a workbook with a VBA project (``xl/vbaProject.bin``, in any spelling), Excel 4
+  macro or dialog sheets, or a macro-enabled content type is refused, and so is a file named
+  like a macro format (.xlsm, .xlsb, .xltm, .xlam) whatever it contains: nobody should be asked
+  to trust the portal with a file that runs code when someone opens it again;
 * sparse sheets: one cell in A1 and one in XFD1048576 are a few bytes of XML but make
   calamine build a dense grid of 17 billion cells. Regular sheets (every ``<c>``/``<row>`` with
   a small ``r`` reference first) are vetted by a byte scan; anything else gets an exact
@@ -24,6 +28,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
@@ -59,6 +64,19 @@ _REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 NOT_XLSX = "Die Datei ist keine Excel-Arbeitsmappe (.xlsx)."
+MACRO_EXTENSIONS = (".xlsm", ".xlsb", ".xltm", ".xlam")
+MACRO_FILE = (
+    "Arbeitsmappen mit Makros (.xlsm, .xlsb, .xltm, .xlam) werden aus Sicherheitsgründen nicht "
+    "gelesen. Bitte in Excel „Speichern unter“ → „Excel-Arbeitsmappe (*.xlsx)“ wählen und diese "
+    "Datei hochladen."
+)
+MACROS_INSIDE = (
+    "Die Arbeitsmappe enthält Makros (VBA) und wird aus Sicherheitsgründen nicht gelesen. Bitte "
+    "in Excel „Speichern unter“ → „Excel-Arbeitsmappe (*.xlsx)“ wählen (ohne Makros) und diese "
+    "Datei hochladen."
+)
+CONTENT_TYPES = "[Content_Types].xml"
+_MACRO_CONTENT_TYPE = re.compile(rb"macroEnabled|vbaProject", re.IGNORECASE)
 DAMAGED = "Die Excel-Datei ist beschädigt und kann nicht gelesen werden."
 
 
@@ -85,6 +103,23 @@ class XlsxPackage:
         return scan.formulas if scan else {}
 
 
+def refuse_macro_file_name(file_name: str) -> None:
+    """FileRejected for a file named like a macro workbook, before anything reads it."""
+    if PurePath(file_name or "").suffix.lower() in MACRO_EXTENSIONS:
+        raise FileRejected(MACRO_FILE)
+
+
+def _refuse_macros(archive: zipfile.ZipFile, names: set[str]) -> None:
+    for name in names:
+        lower = name.lower()
+        if "vbaproject" in posixpath.basename(lower) or lower.startswith(
+            ("xl/macrosheets/", "xl/dialogsheets/")
+        ):
+            raise FileRejected(MACROS_INSIDE)
+    if CONTENT_TYPES in names and _MACRO_CONTENT_TYPE.search(_read_small(archive, CONTENT_TYPES)):
+        raise FileRejected(MACROS_INSIDE)
+
+
 def check_xlsx(data: bytes, *, max_bytes: int) -> XlsxPackage:
     """Vet an upload as described in the module docstring; FileRejected with a German reason."""
     check_size(data, max_bytes)
@@ -102,6 +137,7 @@ def check_xlsx(data: bytes, *, max_bytes: int) -> XlsxPackage:
         raise FileRejected(NOT_XLSX) from None
     _check_directory(infos)
     names = {info.filename for info in infos}
+    _refuse_macros(archive, names)
     if WORKBOOK_PART not in names:
         raise FileRejected(NOT_XLSX)
     sheet_parts = _sheet_parts(archive, names)
