@@ -114,20 +114,78 @@ def detect_delimiter(header_line: str) -> str:
     return ";" if outside.count(";") > outside.count(",") else ","
 
 
+class _Lines:
+    """The text's lines as the csv module reads them, counting how far it has read."""
+
+    def __init__(self, text: str):
+        self._stream = io.StringIO(text, newline="")
+        self.offset = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self._stream.readline()
+        if not line:
+            raise StopIteration
+        self.offset += len(line)
+        return line
+
+
 def _records(text: str, delimiter: str):
     """(row number, fields) per CSV record, numbered as a spreadsheet numbers its rows: one row
-    per record however many lines its quoted fields span, blank lines counted."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    per record however many lines its quoted fields span, blank lines counted.
+
+    A quote that opens a field and never closes makes the csv module read the rest of the file
+    as that one field; that is refused as a whole (FileRejected), saying where the quote
+    opened, so that no row after it can be lost unnoticed.
+    """
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"')
     number = 0
+    start = 0  # where the record being read begins
     try:
         for fields in reader:
             number += 1
+            if lines.offset == len(text) and '"' in text[start:]:
+                _refuse_unclosed_quote(text, start, number, delimiter)
             yield number, fields
+            start = lines.offset
     except csv.Error:
+        _refuse_unclosed_quote(text, start, number + 1, delimiter)
         raise FileRejected(
-            f"Die CSV-Datei ist ab Datensatz {number + 1} fehlerhaft (z. B. ein nicht "
-            "geschlossenes Anführungszeichen)."
+            f"Die CSV-Datei ist ab Datensatz {number + 1} fehlerhaft und kann nicht gelesen "
+            "werden; es wurde nichts importiert."
         ) from None
+
+
+def _refuse_unclosed_quote(text: str, start: int, number: int, delimiter: str) -> None:
+    """FileRejected if a field of the record that begins at ``start`` opens a quote that the
+    rest of the file never closes; the csv module's own (lenient) reading, step by step."""
+    field_end = re.compile(f"[{re.escape(delimiter)}\r\n]")
+    pos = start
+    while pos < len(text):
+        if text[pos] == '"':
+            opened = pos
+            while True:
+                close = text.find('"', pos + 1)
+                if close == -1:
+                    line = text.count("\n", 0, opened) + 1
+                    raise FileRejected(
+                        f"Das Anführungszeichen in Datensatz {number} (Zeile {line} der Datei) "
+                        "wird nie geschlossen; der Rest der Datei ab dort konnte nicht gelesen "
+                        "werden. Es wurde nichts importiert. Bitte das Anführungszeichen in der "
+                        "Datei schließen oder entfernen und die Datei erneut hochladen."
+                    )
+                if not text.startswith('"', close + 1):
+                    pos = close + 1
+                    break
+                pos = close + 1  # "" inside quotes is a quote character
+        # Unquoted (or the rest after a closing quote): up to the next delimiter or line end.
+        match = field_end.search(text, pos)
+        if match is None:
+            return
+        pos = match.end()
 
 
 def _blank(fields: list[str]) -> bool:
