@@ -285,3 +285,38 @@ def test_components_use_the_brand_colour_and_show_a_focus_ring(page, dak_user, p
         )
     faint = {sel: ring for sel, ring in rings.items() if ring[0] == "none" or ring[1] < 2}
     assert faint == {}
+
+
+WIDE_TABLE = """() => {
+  const wrapper = document.createElement("div");
+  wrapper.className = "table-scroll";
+  wrapper.tabIndex = 0;
+  const message = "Geburtsdatum „29.02.2023“ ist kein gültiges Datum. ".repeat(6);
+  const cells = (tag) => `<${tag}>Zeile 17</${tag}>` +
+    `<${tag} class="cell-nowrap">03.02.2026</${tag}>` +
+    `<${tag} class="cell-nowrap">Kühn, Jürgen – Weiß-Müller</${tag}>`.repeat(6) +
+    `<${tag} class="cell-wide">${message}</${tag}>`;
+  wrapper.innerHTML = "<table class='table table-sm table-sticky-first'><thead><tr>" +
+    cells("th") + "</tr></thead><tbody><tr>" + cells("td") + "</tr></tbody></table>";
+  document.querySelector("main").append(wrapper);
+  return wrapper.scrollWidth > wrapper.clientWidth;
+}"""
+
+
+def test_a_wide_table_scrolls_inside_the_page_with_its_first_column_in_view(
+    page, dak_user, password
+):
+    page.set_viewport_size(NARROW)
+    log_in(page, dak_user, password)
+    assert page.evaluate(WIDE_TABLE) is True  # wider than the window: it has to scroll
+    measured = page.evaluate(OVERFLOW)
+    assert measured["scroll"] <= measured["client"], measured  # ... but the page does not
+
+    wrapper = page.locator("main .table-scroll")
+    first = wrapper.locator("tbody td").first
+    left_before = first.bounding_box()["x"]
+    wrapper.evaluate("el => { el.scrollLeft = 400; }")
+    assert abs(first.bounding_box()["x"] - left_before) < 1  # the row's label stays put
+    wide = wrapper.locator("tbody td.cell-wide").bounding_box()
+    assert wide["width"] <= 41 * 16  # the long text wraps at 40 rem instead of going on and on
+    assert wide["height"] > 4 * 20
