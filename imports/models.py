@@ -29,10 +29,11 @@ class ImportLog(models.Model):
     sheet = models.CharField("Tabellenblatt", max_length=100, blank=True)
     sha256 = ExactCharField("SHA-256", max_length=64, db_index=True)
     rows_read = models.PositiveIntegerField("gelesene Zeilen", default=0)
-    imported = models.PositiveIntegerField("neu", default=0)
-    updated = models.PositiveIntegerField("aktualisiert", default=0)
-    skipped = models.PositiveIntegerField("übersprungen", default=0)
-    errors = models.PositiveIntegerField("Fehler", default=0)
+    # One counter per row outcome (imports.outcomes.LOG_COUNTERS), named like the outcome.
+    imported = models.PositiveIntegerField(RowOutcome.NEU.label, default=0)
+    updated = models.PositiveIntegerField(RowOutcome.UPDATE.label, default=0)
+    skipped = models.PositiveIntegerField(RowOutcome.DUPLIKAT.label, default=0)
+    errors = models.PositiveIntegerField(RowOutcome.FEHLER.label, default=0)
     warnings = models.PositiveIntegerField("Warnungen", default=0)
     details = models.JSONField("Details", default=dict, blank=True)
     user = models.ForeignKey(

@@ -38,3 +38,11 @@ def test_no_module_spells_the_row_outcomes_again():
             continue
         text = path.read_text()
         assert not [s for s in spelled if s in text], path.name
+
+
+def test_the_import_log_names_its_counters_like_the_outcomes():
+    from imports.models import ImportLog
+    from imports.outcomes import LOG_COUNTERS
+
+    for outcome, counter in LOG_COUNTERS.items():
+        assert ImportLog._meta.get_field(counter).verbose_name == outcome.label
