@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import logging
 import queue
+import re
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -122,6 +123,8 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     # The row's duplicate key as classified; cleared when a later row fills the row's values.
     key: str | None = None
+    # The fall_id a new row was given in the last write attempt (to explain a failed one).
+    fall_id: str | None = None
 
     @property
     def messages(self):
@@ -408,17 +411,158 @@ def import_commit(*, plan: ImportPlan, actor) -> list[ImportLog]:
             logs = _write(plan, actor.user)
             _audit_and_notify(plan, logs, actor)
     except IntegrityError as exc:
-        logger.warning("import rolled back: integrity error (%s)", type(exc).__name__)
-        raise ImportFailed(
-            "Der Import wurde vollständig zurückgenommen, weil die Datenbank einen Datensatz "
-            "abgelehnt hat (z. B. gleichzeitig angelegter Fall). Bitte erneut versuchen."
-        ) from exc
+        raise _integrity_failure(plan, actor.user, exc) from exc
     return logs
 
 
-def _write(plan: ImportPlan, user) -> list[ImportLog]:
+# --- explaining a refused write ---------------------------------------------------------------
+
+MAX_ROWS_NAMED = 10
+
+
+class _Undo(Exception):
+    """Rolls back the diagnostic write."""
+
+
+def _integrity_failure(plan: ImportPlan, user, exc: IntegrityError) -> ImportFailed:
+    """Why the database refused the import, as a German message naming file rows (never a name).
+
+    Under the import lock no other import writes, so a clash with a case that exists *now* with
+    the ticket, duplicate key or fall_id of a row classified as new can only come from a case
+    saved at the same time (e.g. by hand): then confirming again works. Otherwise the rows the
+    database refuses are found by writing again in savepoints (rolled back): that is a bug, and
+    retrying cannot help. Logs carry row numbers, case ids and the constraint name only; the
+    driver's message is never logged, since it quotes the refused value (a fall_id)."""
+    constraint = _constraint_name(exc)
+    clashes = _concurrent_clashes(plan.outcomes)
+    if clashes:
+        rows = [o.row for o in clashes.values()]
+        logger.warning(
+            "import rolled back: concurrent write (constraint %s), rows %s, case ids %s",
+            constraint,
+            _row_refs(rows),
+            sorted(clashes),
+        )
+        return ImportFailed(
+            "Der Import wurde vollständig zurückgenommen: Während er geschrieben wurde, hat ein "
+            "anderer Vorgang gleichzeitig einen Fall mit demselben CRM-Ticket, denselben "
+            f"Personendaten oder derselben Fall-ID gespeichert ({_rows_text(rows)}). Bitte "
+            "bestätigen Sie den Import erneut; er wird dann gegen den aktuellen Datenbestand "
+            "geprüft."
+        )
+    rows = _refused_rows(plan, user)
+    logger.error(
+        "import rolled back: the database refused rows %s (constraint %s); not a concurrent write",
+        _row_refs(rows) or "unknown",
+        constraint,
+    )
+    if not rows:
+        return ImportFailed(
+            "Der Import wurde vollständig zurückgenommen, weil die Datenbank einen Datensatz "
+            "abgelehnt hat; welche Zeile, ließ sich nicht feststellen. Das ist ein Fehler im "
+            "Portal. Bitte melden Sie ihn mit dem Dateinamen und der Uhrzeit."
+        )
+    return ImportFailed(
+        "Der Import wurde vollständig zurückgenommen, weil die Datenbank "
+        f"{_rows_text(rows)} abgelehnt hat. Das ist ein Fehler im Portal, nicht in Ihrer "
+        "Bedienung; ein erneuter Versuch ändert daran nichts. Bitte melden Sie ihn mit diesen "
+        "Zeilennummern."
+    )
+
+
+def _concurrent_clashes(outcomes) -> dict[int, Outcome]:
+    """Cases (by id) that now hold the ticket, duplicate key or fall_id a new row was to get."""
+    new = [o for o in outcomes if o.kind == RowOutcome.NEU]
+    owners = {}
+    by_value = {"crm_ticket_id": {}, "duplicate_key": {}, "fall_id": {}}
+    for outcome in new:
+        ticket = rules.normalize_ticket(outcome.row.values.get("crm_ticket_id"))
+        for column, value in (
+            ("crm_ticket_id", ticket),
+            ("duplicate_key", outcome.key),
+            ("fall_id", outcome.fall_id),
+        ):
+            if value:
+                by_value[column].setdefault(value, outcome)
+    for column, values in by_value.items():
+        for case_id, value in _select_in(("id", column), column, list(values)):
+            owners.setdefault(case_id, values[value])
+    return owners
+
+
+def _refused_rows(plan: ImportPlan, user) -> list[ParsedRow]:
+    """The rows the database refuses, found by writing them again under the lock in savepoints,
+    halving each refused batch down to single rows; everything is rolled back afterwards."""
+    refused = []
+
+    def bisect(write, outcomes):
+        if not outcomes or len(refused) >= MAX_ROWS_NAMED:
+            return
+        try:
+            with transaction.atomic():
+                write(outcomes)
+            return
+        except IntegrityError:
+            pass
+        if len(outcomes) == 1:
+            refused.append(outcomes[0].row)
+            return
+        middle = len(outcomes) // 2
+        bisect(write, outcomes[:middle])
+        bisect(write, outcomes[middle:])
+
     now = timezone.now()
-    sheet_names = [name for name, _ in plan.sheets] or [""]
+    try:
+        with transaction.atomic():
+            _acquire_import_lock()
+            plan.outcomes = classify(plan.rows)
+            logs = _create_logs(plan, user)
+            new = [o for o in plan.outcomes if o.kind == RowOutcome.NEU]
+            bisect(lambda part: _create_cases(part, plan.import_type, logs, user, now), new)
+            updates = [o for o in plan.outcomes if o.kind == RowOutcome.UPDATE]
+            bisect(lambda part: _update_cases(part, user), updates)
+            raise _Undo
+    except _Undo:
+        pass
+    return sorted(refused, key=lambda row: (row.sheet or "", row.row_number))
+
+
+def _row_refs(rows) -> str:
+    return ", ".join(
+        f"{row.sheet}:{row.row_number}" if row.sheet else str(row.row_number) for row in rows
+    )
+
+
+def _rows_text(rows) -> str:
+    """ "Zeile 4" / "Zeilen 3, 5 (Blatt 2025)": the rows a person looks up in the file."""
+    by_sheet = {}
+    for row in rows[:MAX_ROWS_NAMED]:
+        by_sheet.setdefault(row.sheet or "", []).append(str(row.row_number))
+    parts = []
+    for sheet, numbers in by_sheet.items():
+        text = ("Zeile " if len(numbers) == 1 else "Zeilen ") + ", ".join(numbers)
+        parts.append(f"{text} (Blatt „{sheet}“)" if sheet else text)
+    more = len(rows) - MAX_ROWS_NAMED
+    return "; ".join(parts) + (f" und {more} weitere" if more > 0 else "")
+
+
+_CONSTRAINT_PATTERNS = (
+    re.compile(r"for key '([\w.]+)'"),  # MariaDB: Duplicate entry '…' for key 'fall_id'
+    re.compile(r"CONSTRAINT `(\w+)` failed"),  # MariaDB: CHECK
+    re.compile(r"constraint failed: ([\w.]+(?:, [\w.]+)*)$"),  # SQLite: UNIQUE / CHECK
+)
+
+
+def _constraint_name(exc: IntegrityError) -> str | None:
+    """The name of the refused constraint or key, never the refused value."""
+    text = str(exc.args[-1]) if exc.args else ""
+    for pattern in _CONSTRAINT_PATTERNS:
+        if match := pattern.search(text):
+            return match[1]
+    return None
+
+
+def _create_logs(plan: ImportPlan, user) -> dict[str, ImportLog]:
     logs = {}
     for name, rows_read in plan.sheets or [("", plan.rows_read)]:
         logs[name] = ImportLog.objects.create(
@@ -429,6 +573,13 @@ def _write(plan: ImportPlan, user) -> list[ImportLog]:
             rows_read=rows_read,
             user=user,
         )
+    return logs
+
+
+def _write(plan: ImportPlan, user) -> list[ImportLog]:
+    now = timezone.now()
+    sheet_names = [name for name, _ in plan.sheets] or [""]
+    logs = _create_logs(plan, user)
     by_sheet = {name: [] for name in sheet_names}
     for outcome in plan.outcomes:
         by_sheet.setdefault(outcome.row.sheet or "", []).append(outcome)
@@ -513,6 +664,8 @@ def _create_cases(outcomes, import_type, logs, user, now):
             }
         )
     _assign_fall_ids(rows)
+    for outcome, values in zip(outcomes, rows, strict=True):
+        outcome.fall_id = values["fall_id"]
     keys = [outcome.key for outcome in outcomes]
 
     # Columns the database fills with its own default (or NULL) are left out unless a row sets
