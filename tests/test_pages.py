@@ -204,3 +204,17 @@ def test_every_page_links_the_favicon_from_static(dak_client):
     content = dak_client.get("/").content.decode()
     assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in content
     assert 'href="/static/img/favicon-32.png"' in content
+
+
+@override_settings(DEBUG=False)
+def test_error_pages_lead_back_to_the_uebersicht(dak_client, rf):
+    from dak_portal.views import server_error
+
+    pages = [
+        dak_client.get("/gibt-es-nicht/").content.decode(),
+        dak_client.get("/import/").content.decode(),
+        server_error(rf.get("/")).content.decode(),
+    ]
+    for content in pages:
+        assert "Zur Übersicht</a>" in content
+        assert "Startseite" not in content
