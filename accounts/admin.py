@@ -1,3 +1,5 @@
+from datetime import datetime, time, timedelta
+
 from allauth.account.admin import EmailAddressAdmin
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
@@ -151,6 +153,10 @@ class InvitationAdmin(ReadOnlyAdmin):
         return obj.state.label
 
 
+def _local_midnight(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 class DateRangeFilter(FieldListFilter):
     """From/to date inputs for one date-time field (inclusive days)."""
 
@@ -175,14 +181,15 @@ class DateRangeFilter(FieldListFilter):
         return value
 
     def queryset(self, request, queryset):
+        # Bounds of the local days as instants, not `__date`: that would need CONVERT_TZ and
+        # with it MariaDB's time-zone tables (accounts.checks.time_zone_tables).
         filters = {}
-        for name in (self.lookup_gte, self.lookup_lte):
-            value = self._value(name)
-            if value:
-                day = parse_date(str(value))
-                if day is None:
-                    continue
-                filters[name] = day
+        first = parse_date(str(self._value(self.lookup_gte) or ""))
+        last = parse_date(str(self._value(self.lookup_lte) or ""))
+        if first is not None:
+            filters[f"{self.field_path}__gte"] = _local_midnight(first)
+        if last is not None:
+            filters[f"{self.field_path}__lt"] = _local_midnight(last + timedelta(days=1))
         return queryset.filter(**filters)
 
     def choices(self, changelist):

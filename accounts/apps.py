@@ -12,7 +12,7 @@ class AccountsConfig(AppConfig):
         from axes.decorators import axes_dispatch, axes_form_invalid
         from django.utils.decorators import method_decorator
 
-        from accounts import signals  # noqa: F401 - connects the receivers
+        from accounts import checks, signals  # noqa: F401 - registers the checks and receivers
 
         # django-axes' documented allauth integration: a locked account gets the lock page
         # before its form is even looked at.
