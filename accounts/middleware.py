@@ -9,6 +9,7 @@ from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -150,3 +151,31 @@ class LoginStepsMiddleware:
             if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 request.session[NEXT_URL_KEY] = target
         return redirect(step)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store, private` on every response to a logged-in user and on every
+    HTML page (issue 11 §2).
+
+    Pages and downloads show health data (import previews and logs, the audit log,
+    notifications, the Django admin); no browser cache, proxy or "back" button may keep a copy.
+    One rule for all instead of a decorator per view, so a new page cannot forget it. Static
+    files (served by WhiteNoise in front of this) stay cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith(settings.STATIC_URL) and self._personal(request, response):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+    @staticmethod
+    def _personal(request, response):
+        # HTML first: deciding it needs no session (nor the database behind it).
+        if response.get("Content-Type", "").startswith("text/html"):
+            return True
+        user = getattr(request, "user", None)
+        return user is not None and user.is_authenticated

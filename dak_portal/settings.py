@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sees the final response of everything below: no-store for logged-in users and HTML pages.
+    "accounts.middleware.NoStoreMiddleware",
     # Early, so the idle timeout and the login steps below can leave a message.
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
