@@ -311,7 +311,9 @@ def parse_icd(raw: str | None) -> list[str]:
         else:
             message = f"Ungültige ICD-Codes: {names}"
         raise ICDError(
-            message + " (erwartet z. B. C50, C50.1 oder E11.90; nichts wurde gespeichert).",
+            # What happens to the value is the caller's to say: a workbook row is still
+            # imported with the ICD left empty, a form saves nothing.
+            message + " (erwartet z. B. C50, C50.1 oder E11.90).",
             invalid,
         )
     return codes

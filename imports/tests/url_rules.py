@@ -36,4 +36,7 @@ URL_RULES = {
     "imports:icd": rule(DAK_OR_ADMIN),
     "imports:log_list": rule(ADMIN),
     "imports:log_detail": rule(ADMIN, kwargs=_log),
+    "imports:preview_failed_rows": rule(ADMIN, kwargs=_preview),
+    # A log without a stored preview has no rows left to download.
+    "imports:log_failed_rows": rule(ADMIN, kwargs=_log, admin="not_found"),
 }

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from accounts import audit
 from accounts.permissions import ADMIN, requires
 from cases.models import Case
+from imports.failed_rows import preview_for_log
 from imports.forms import LogFilterForm
 from imports.models import ImportLog, ImportPreview, field_label
 from imports.outcomes import LOG_COUNTERS, RowOutcome
@@ -73,12 +74,15 @@ def log_detail(request, pk):
                 (outcome.label, getattr(log, counter), counter)
                 for outcome, counter in LOG_COUNTERS.items()
             ),
-            ("Warnungen", log.warnings, "warnings"),
+            # Rows, like the other counters; the table below lists each message.
+            ("Zeilen mit Warnungen", log.warnings, "warnings"),
         ],
         "notices": details.get("notices", []),
         "problem_page": problem_page,
         "case_page": case_page,
         "case_rows": [{**change, "fall_id": fall_ids.get(change["id"])} for change in case_page],
+        # The failed rows can be downloaded while the preview they came from is kept.
+        "failed_rows_kept": bool(log.errors) and preview_for_log(log) is not None,
         "same_file": ImportLog.objects.filter(sha256=log.sha256)
         .exclude(pk=log.pk)
         .select_related("user")[:20],

@@ -71,3 +71,54 @@
     if (parts && !event.detail.successful) parts.box.hidden = true;
   });
 })();
+
+// After an upload the result gets the focus and is announced (issue 11 §6): an HTMX swap puts
+// the result (or the form with its error) in place; a preview opens as a new page. The result
+// carries data-upload-result (and data-announce, the sentence to announce); the page's polite
+// live region [data-upload-status] reads it out.
+(function () {
+  "use strict";
+
+  var FLAG = "import-upload-result";
+  var pending = false; // an upload request is under way (tab and page swaps move no focus)
+
+  function announce(result) {
+    var status = document.querySelector("[data-upload-status]");
+    var text = result.getAttribute("data-announce");
+    if (!status || !text) return;
+    status.textContent = "";
+    // A change after the page settled is what screen readers announce.
+    window.setTimeout(function () { status.textContent = text; }, 100);
+  }
+
+  function showResult(result) {
+    if (!result || result.dataset.shown) return;
+    result.dataset.shown = "1";
+    if (!result.hasAttribute("tabindex")) result.setAttribute("tabindex", "-1");
+    result.focus();
+    announce(result);
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.target.closest && event.target.closest("[data-upload-form]")) {
+      pending = true;
+      try { window.sessionStorage.setItem(FLAG, "1"); } catch (e) { /* storage off: no focus move */ }
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!pending) return;
+    pending = false;
+    try { window.sessionStorage.removeItem(FLAG); } catch (e) { /* nothing to clear */ }
+    showResult(document.querySelector("[data-upload-result]:not([data-shown])"));
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var flagged = false;
+    try {
+      flagged = window.sessionStorage.getItem(FLAG) === "1";
+      window.sessionStorage.removeItem(FLAG);
+    } catch (e) { /* storage off */ }
+    if (flagged) showResult(document.querySelector("[data-upload-result]"));
+  });
+})();
