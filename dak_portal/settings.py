@@ -71,6 +71,15 @@ def _development_secret_key():
 
 
 SECRET_KEY = env_str("SECRET_KEY") or _development_secret_key()
+# Django's own check (security.W009) only warns; a short key signs sessions, password-reset and
+# invitation links, so production does not start with one.
+MIN_SECRET_KEY_LENGTH = 50
+if PRODUCTION and len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
+    raise ImproperlyConfigured(
+        f"SECRET_KEY ist zu kurz ({len(SECRET_KEY)} Zeichen): in der Produktion sind mindestens "
+        f"{MIN_SECRET_KEY_LENGTH} zufällige Zeichen nötig, z. B. aus "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 DEBUG = env_bool("DEBUG", default=DJANGO_ENV == "development")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -370,6 +379,12 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # The __Host- prefix makes the browser refuse these cookies unless they are Secure, for
+    # path / and without a Domain: no subdomain or plain-HTTP page can set or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
 
 LOGGING = {
     "version": 1,
