@@ -101,8 +101,13 @@ def test_a_case_entry_links_to_the_case_by_primary_key_never_by_fall_id(admin_cl
     )
     response = admin_client.get(URL)
     content = response.content.decode()
-    change = reverse("admin:cases_case_change", args=[case.pk])
-    assert f'<a href="{change}">Fall #{case.pk}</a>' in content
+    # The case's portal page once the cases app registers one, its admin change page until then.
+    page = audit.entity_page("cases.case")
+    if page:
+        target = reverse(page[0], args=[case.pk])
+    else:
+        target = reverse("admin:cases_case_change", args=[case.pk])
+    assert f'<a href="{target}">Fall #{case.pk}</a>' in content
     assert case.fall_id not in content
     [row] = rows_of(response)
     assert row["action"] == "Geändert (Django-Admin)"
@@ -150,6 +155,16 @@ def _actor(user):
     from accounts.actor import Actor
 
     return Actor.command_line(user)
+
+
+def test_a_record_without_a_page_of_its_own_links_to_its_django_admin_page(admin_client):
+    from accounts.models import OutboxEmail
+
+    mail = OutboxEmail.objects.create(kind="test", to="dora@dak.de", subject="Hallo")
+    audit.record(action=audit.ADMIN_CHANGED, entity=mail)
+    [row] = rows_of(admin_client.get(URL))
+    assert row["object_url"] == reverse("admin:accounts_outboxemail_change", args=[mail.pk])
+    assert row["object_label"] == f"E-Mail (Postausgang) #{mail.pk}"
 
 
 def test_a_deleted_record_is_named_without_a_link(admin_client):
