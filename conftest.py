@@ -82,7 +82,7 @@ def dak_client(client, dak_user):
 
 
 @pytest.fixture
-def admin_no_otp_client(client, admin_user):
+def admin_no_mfa_client(client, admin_user):
     """An admin right after the password step: a confirmed device, the code not yet entered."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

@@ -26,8 +26,10 @@ LOGOUT = "logout"
 SESSION_EXPIRED = "session_expired"
 LOCKED = "account_locked"
 UNLOCKED = "account_unlocked"
-OTP_VERIFIED = "otp_verified"
-OTP_FAILED = "otp_failed"
+# The second factor is "mfa" in code; these two keep their stored values (the audit log is
+# never rewritten).
+MFA_VERIFIED = "otp_verified"
+MFA_FAILED = "otp_failed"
 SIGNUP = "signup"
 EMAIL_CONFIRMED = "email_confirmed"
 USER_CREATED = "user_created"
@@ -58,8 +60,8 @@ _LABELS = {
     SESSION_EXPIRED: "Sitzung abgelaufen",
     LOCKED: "Konto gesperrt",
     UNLOCKED: "Konto entsperrt",
-    OTP_VERIFIED: "Zweiter Faktor bestätigt",
-    OTP_FAILED: "Zweiter Faktor falsch",
+    MFA_VERIFIED: "2FA-Code bestätigt",
+    MFA_FAILED: "2FA-Code falsch",
     SIGNUP: "Registrierung",
     EMAIL_CONFIRMED: "E-Mail-Adresse bestätigt",
     USER_CREATED: "Benutzer angelegt",

@@ -249,7 +249,7 @@ class AllowedDomainForm(forms.ModelForm):
         return domain
 
 
-class OTPCodeForm(forms.Form):
+class MFACodeForm(forms.Form):
     code = forms.CharField(
         label="Code",
         max_length=20,
@@ -306,6 +306,6 @@ class UserFilterForm(forms.Form):
             ("aktiv", "aktiv"),
             ("inaktiv", "deaktiviert"),
             ("gesperrt", "gesperrt"),
-            ("ohne_2fa", "ohne 2FA"),
+            ("ohne_mfa", "ohne 2FA"),
         ],
     )

@@ -109,18 +109,18 @@ def _check(user, token):
 
 
 def verify(request, token):
-    """The OTP step after the password login; on success the session is verified."""
+    """The 2FA code step after the password login; on success the session is verified."""
     result = _check(request.user, token)
     if result:
         _login_device(request, result.device)
         audit.record(
-            action=audit.OTP_VERIFIED,
+            action=audit.MFA_VERIFIED,
             entity=request.user,
             new={"methode": "Backup-Code" if isinstance(result.device, StaticDevice) else "App"},
             request=request,
         )
     else:
-        audit.record(action=audit.OTP_FAILED, entity=request.user, request=request)
+        audit.record(action=audit.MFA_FAILED, entity=request.user, request=request)
     return result
 
 

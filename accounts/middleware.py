@@ -20,7 +20,7 @@ from accounts.sessions import LAST_ACTIVITY_KEY, LOGIN_TIME_KEY, NEXT_URL_KEY
 # Writing the activity time at most this often keeps session writes rare.
 ACTIVITY_RESOLUTION_SECONDS = 10
 
-OTP_STEP = "konto:otp_verify"
+MFA_STEP = "konto:mfa_verify"
 PASSWORD_STEP = "account_change_password"  # noqa: S105 - a URL name
 SETUP_STEP = "konto:mfa_setup"
 # Reachable in every state: leaving, and the monitoring endpoint.
@@ -43,7 +43,7 @@ def pending_step(request):
     verified = user.is_verified()
     has_device = verified or mfa.has_device(user)
     if has_device and not verified:
-        return OTP_STEP
+        return MFA_STEP
     if user.must_change_password:
         return PASSWORD_STEP
     if user.role == Role.ADMIN and not has_device:
@@ -54,7 +54,7 @@ def pending_step(request):
 def step_paths():
     return {
         reverse(settings.LOGIN_URL): "login",
-        reverse(OTP_STEP): "step",
+        reverse(MFA_STEP): "step",
         reverse(PASSWORD_STEP): "step",
         reverse(SETUP_STEP): "step",
     }
@@ -127,7 +127,7 @@ class SessionTimeoutMiddleware:
 
 
 class LoginStepsMiddleware:
-    """After the password: the OTP code (if the user has a device), then a forced password
+    """After the password: the 2FA code (if the user has a device), then a forced password
     change, then 2FA setup for admins without a device — before any other page (domain.md §2)."""
 
     def __init__(self, get_response):

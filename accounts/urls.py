@@ -18,7 +18,11 @@ urlpatterns = [
     path("benutzer/neu/", users.user_create, name="user_create"),
     path("benutzer/<int:pk>/", users.user_edit, name="user_edit"),
     path("benutzer/<int:pk>/entsperren/", users.user_unlock, name="user_unlock"),
-    path("benutzer/<int:pk>/2fa-zuruecksetzen/", users.user_reset_mfa, name="user_reset_mfa"),
+    path(
+        "benutzer/<int:pk>/zwei-faktor-zuruecksetzen/",
+        users.user_reset_mfa,
+        name="user_reset_mfa",
+    ),
     path("benutzer/<int:pk>/abmelden/", users.user_end_sessions, name="user_end_sessions"),
     path("einladungen/", invitations.invitation_list, name="invitation_list"),
     path("einladungen/neu/", invitations.invitation_create, name="invitation_create"),

@@ -10,7 +10,7 @@ urlpatterns = [
     path("einladung/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
     path("zwei-faktor/", mfa.overview, name="mfa"),
     path("zwei-faktor/einrichten/", mfa.setup, name="mfa_setup"),
-    path("zwei-faktor/code/", mfa.verify, name="otp_verify"),
+    path("zwei-faktor/code/", mfa.verify, name="mfa_verify"),
     path("zwei-faktor/backup-codes/", mfa.backup_codes, name="mfa_backup_codes"),
     path(
         "zwei-faktor/backup-codes/neu/",

@@ -16,9 +16,9 @@ Every app lists its URL patterns in `<app>/tests/url_rules.py`:
 arguments override single outcomes (`admin="redirect"`). Outcomes:
 
     ok        2xx                       redirect  3xx to anywhere but the two below
-    login     3xx to the login page     otp       3xx to the 2FA code page (or 2FA setup)
+    login     3xx to the login page     mfa       3xx to the 2FA code page (or 2FA setup)
     forbidden 403   not_found 404   method_not_allowed 405   gone 410   or a status number
-    passes    anything but login/otp (the Django admin's pages behind its site-wide gate)
+    passes    anything but login/mfa (the Django admin's pages behind its site-wide gate)
 
 A tuple of outcomes accepts any of them. `kwargs` is a dict or a callable taking the test
 context (`ctx.dak_user`, `ctx.admin_user`, `ctx.other_user`, `ctx.make(model, **fields)`).
@@ -26,13 +26,13 @@ context (`ctx.dak_user`, `ctx.admin_user`, `ctx.other_user`, `ctx.make(model, **
 
 from accounts.permissions import ADMIN, DAK_OR_ADMIN, LOGGED_IN, PUBLIC
 
-PERSONAS = ("anon", "dak", "admin_no_otp", "admin")
+PERSONAS = ("anon", "dak", "admin_no_mfa", "admin")
 
 STANDARD = {
-    PUBLIC: {"anon": "ok", "dak": "ok", "admin_no_otp": "otp", "admin": "ok"},
-    LOGGED_IN: {"anon": "login", "dak": "ok", "admin_no_otp": "otp", "admin": "ok"},
-    DAK_OR_ADMIN: {"anon": "login", "dak": "ok", "admin_no_otp": "otp", "admin": "ok"},
-    ADMIN: {"anon": "login", "dak": "forbidden", "admin_no_otp": "otp", "admin": "ok"},
+    PUBLIC: {"anon": "ok", "dak": "ok", "admin_no_mfa": "mfa", "admin": "ok"},
+    LOGGED_IN: {"anon": "login", "dak": "ok", "admin_no_mfa": "mfa", "admin": "ok"},
+    DAK_OR_ADMIN: {"anon": "login", "dak": "ok", "admin_no_mfa": "mfa", "admin": "ok"},
+    ADMIN: {"anon": "login", "dak": "forbidden", "admin_no_mfa": "mfa", "admin": "ok"},
 }
 
 

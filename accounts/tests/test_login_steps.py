@@ -58,8 +58,8 @@ def test_an_admin_with_a_device_enters_the_code_before_changing_the_password(cli
     admin_user.must_change_password = True
     admin_user.save()
     password_login(client, admin_user.email)
-    assert client.get(CHANGE)["Location"] == reverse("konto:otp_verify")
-    client.post(reverse("konto:otp_verify"), {"code": totp_code(device)})
+    assert client.get(CHANGE)["Location"] == reverse("konto:mfa_verify")
+    client.post(reverse("konto:mfa_verify"), {"code": totp_code(device)})
     assert client.get(reverse("home"))["Location"] == CHANGE
     change_password(client)
     assert client.get(reverse("home")).status_code == 200

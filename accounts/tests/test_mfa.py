@@ -16,7 +16,7 @@ from accounts.models import AuditLog
 from accounts.tests.conftest import password_login, totp_code
 
 pytestmark = pytest.mark.django_db
-OTP_URL = reverse("konto:otp_verify")
+MFA_VERIFY_URL = reverse("konto:mfa_verify")
 SETUP_URL = reverse("konto:mfa_setup")
 
 
@@ -32,14 +32,14 @@ def test_after_the_password_an_admin_with_a_device_must_enter_a_code(
     password_login(client, admin_user.email)
     response = client.get(reverse("accounts:user_list"))
     assert response.status_code == 302
-    assert response["Location"] == OTP_URL
-    assert client.get(reverse("home"))["Location"] == OTP_URL
+    assert response["Location"] == MFA_VERIFY_URL
+    assert client.get(reverse("home"))["Location"] == MFA_VERIFY_URL
 
 
 def test_the_code_step_leads_to_the_page_that_was_asked_for(client, admin_user, admin_device):
     password_login(client, admin_user.email)
     client.get(reverse("accounts:user_list"))
-    response = client.post(OTP_URL, {"code": totp_code(admin_device)})
+    response = client.post(MFA_VERIFY_URL, {"code": totp_code(admin_device)})
     assert response["Location"] == reverse("accounts:user_list")
     assert client.get(reverse("accounts:user_list")).status_code == 200
 
@@ -47,7 +47,7 @@ def test_the_code_step_leads_to_the_page_that_was_asked_for(client, admin_user, 
 def test_the_session_key_changes_at_the_code_step(client, admin_user, admin_device):
     password_login(client, admin_user.email)
     before = client.session.session_key
-    client.post(OTP_URL, {"code": totp_code(admin_device)})
+    client.post(MFA_VERIFY_URL, {"code": totp_code(admin_device)})
     after = client.session.session_key
     assert after != before
     assert not Session.objects.filter(session_key=before).exists()
@@ -60,40 +60,40 @@ def test_the_session_key_changes_at_the_code_step(client, admin_user, admin_devi
 def test_a_code_that_was_used_is_refused_the_second_time(client, admin_user, admin_device):
     code = totp_code(admin_device)
     password_login(client, admin_user.email)
-    client.post(OTP_URL, {"code": code})
+    client.post(MFA_VERIFY_URL, {"code": code})
     client.post(reverse("account_logout"))
     password_login(client, admin_user.email)
-    response = client.post(OTP_URL, {"code": code})
+    response = client.post(MFA_VERIFY_URL, {"code": code})
     assert response.status_code == 200
     assert "bereits verwendet" in response.content.decode()
-    assert client.get(reverse("home"))["Location"] == OTP_URL
+    assert client.get(reverse("home"))["Location"] == MFA_VERIFY_URL
 
 
 def test_a_wrong_code_is_refused_and_audited(client, admin_user, admin_device):
     password_login(client, admin_user.email)
     response = client.post(
-        OTP_URL, {"code": "000000" if totp_code(admin_device) != "000000" else "111111"}
+        MFA_VERIFY_URL, {"code": "000000" if totp_code(admin_device) != "000000" else "111111"}
     )
     assert "Der Code ist falsch" in response.content.decode()
-    assert AuditLog.objects.filter(action=audit.OTP_FAILED, user=admin_user).exists()
+    assert AuditLog.objects.filter(action=audit.MFA_FAILED, user=admin_user).exists()
 
 
 def test_repeated_wrong_codes_are_throttled(client, admin_user, admin_device):
     password_login(client, admin_user.email)
-    client.post(OTP_URL, {"code": "12345x"})
-    client.post(OTP_URL, {"code": "000001"})
-    response = client.post(OTP_URL, {"code": totp_code(admin_device)})
+    client.post(MFA_VERIFY_URL, {"code": "12345x"})
+    client.post(MFA_VERIFY_URL, {"code": "000001"})
+    response = client.post(MFA_VERIFY_URL, {"code": totp_code(admin_device)})
     assert "warten Sie" in response.content.decode()
 
 
 def test_a_backup_code_works_once(client, admin_user, admin_device):
     client.force_login(admin_user)
     codes = mfa._new_backup_codes(admin_user)
-    response = client.post(OTP_URL, {"code": codes[0].upper()})
+    response = client.post(MFA_VERIFY_URL, {"code": codes[0].upper()})
     assert response.status_code == 302
     client.post(reverse("account_logout"))
     password_login(client, admin_user.email)
-    response = client.post(OTP_URL, {"code": codes[0]})
+    response = client.post(MFA_VERIFY_URL, {"code": codes[0]})
     assert "bereits verwendet" in response.content.decode()
     assert mfa.remaining_backup_codes(admin_user) == 9
 
@@ -152,27 +152,27 @@ def test_a_dak_user_without_a_device_is_not_asked_for_a_code(client, dak_user):
 def test_a_dak_user_with_a_device_must_enter_a_code(client, dak_user):
     TOTPDevice.objects.create(user=dak_user, name="App", confirmed=True)
     password_login(client, dak_user.email)
-    assert client.get(reverse("home"))["Location"] == OTP_URL
+    assert client.get(reverse("home"))["Location"] == MFA_VERIFY_URL
 
 
 def test_an_htmx_request_gets_hx_redirect_to_the_code_page(client, admin_user, admin_device):
     password_login(client, admin_user.email)
     response = client.get(reverse("konto:notification_badge"), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    assert response["HX-Redirect"] == OTP_URL
+    assert response["HX-Redirect"] == MFA_VERIFY_URL
 
 
 def test_the_api_gets_403_json_until_the_code_is_entered(client, admin_user, admin_device):
     password_login(client, admin_user.email)
     response = client.get(reverse("home"), HTTP_ACCEPT="application/json")
     assert response.status_code == 403
-    assert response.json()["redirect"] == OTP_URL
+    assert response.json()["redirect"] == MFA_VERIFY_URL
 
 
-def test_the_django_admin_requires_a_verified_session(admin_no_otp_client, admin_user, rf):
+def test_the_django_admin_requires_a_verified_session(admin_no_mfa_client, admin_user, rf):
     from django.contrib import admin
 
-    assert admin_no_otp_client.get(reverse("admin:index"))["Location"] == OTP_URL
+    assert admin_no_mfa_client.get(reverse("admin:index"))["Location"] == MFA_VERIFY_URL
     request = rf.get("/")
     request.user = admin_user
     admin_user.is_verified = lambda: False
@@ -185,7 +185,7 @@ def test_a_confirmed_totp_device_is_all_an_admin_needs(client, admin_user):
     """The demo data creates its admin with only a TOTPDevice; that must be enough."""
     device = TOTPDevice.objects.create(user=admin_user, name="Demo", confirmed=True)
     password_login(client, admin_user.email)
-    client.post(OTP_URL, {"code": totp_code(device)})
+    client.post(MFA_VERIFY_URL, {"code": totp_code(device)})
     assert client.get(reverse("admin:index")).status_code == 200
 
 
@@ -263,4 +263,4 @@ def test_a_password_reset_never_skips_the_second_factor(
     # Not logged in by the reset; the new password leads to the code step, not the portal.
     assert client.get(reverse("home"))["Location"].startswith(reverse("account_login"))
     password_login(client, admin_user.email, "Neues-Passwort-2026!")
-    assert client.get(reverse("home"))["Location"] == OTP_URL
+    assert client.get(reverse("home"))["Location"] == MFA_VERIFY_URL

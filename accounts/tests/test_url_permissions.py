@@ -111,7 +111,7 @@ def ctx(db):
         client = Client()
         if persona == "dak":
             client.force_login(dak_user)
-        elif persona in ("admin_no_otp", "admin"):
+        elif persona in ("admin_no_mfa", "admin"):
             client.force_login(admin_user)
             if persona == "admin":
                 session = client.session
@@ -132,8 +132,8 @@ STEP_OUTCOMES = {
     "account_login": "login",
     # The admin's login page only forwards to the portal's (secure_admin_login).
     "admin:login": "login",
-    "konto:otp_verify": "otp",
-    "konto:mfa_setup": "otp",
+    "konto:mfa_verify": "mfa",
+    "konto:mfa_setup": "mfa",
 }
 
 
@@ -153,7 +153,7 @@ def outcome(response):
 
 def matches(expected, actual):
     if expected == "passes":
-        return actual not in ("login", "otp")
+        return actual not in ("login", "mfa")
     if isinstance(expected, tuple):
         return actual in expected
     return actual == expected

@@ -44,12 +44,12 @@ def _reset_key(ctx):
 
 
 # Pages of allauth that a logged-in user is sent away from (to the start page).
-ANON_ONLY = {"dak": "redirect", "admin_no_otp": "otp", "admin": "redirect"}
+ANON_ONLY = {"dak": "redirect", "admin_no_mfa": "mfa", "admin": "redirect"}
 
 URL_RULES = {
     # --- project ------------------------------------------------------------------------------
     "home": rule(LOGGED_IN),
-    "healthz": rule(PUBLIC, admin_no_otp="ok"),
+    "healthz": rule(PUBLIC, admin_no_mfa="ok"),
     # --- Verwaltung (accounts) ----------------------------------------------------------------
     "accounts:index": rule(ADMIN, admin="redirect"),
     "accounts:user_list": rule(ADMIN),
@@ -71,7 +71,7 @@ URL_RULES = {
     "konto:invitation_accept": rule(PUBLIC, kwargs=_invitation_token),
     "konto:mfa": rule(LOGGED_IN),
     "konto:mfa_setup": rule(LOGGED_IN, admin="redirect"),  # a verified admin has a device
-    "konto:otp_verify": rule(LOGGED_IN, dak="redirect", admin_no_otp="ok", admin="redirect"),
+    "konto:mfa_verify": rule(LOGGED_IN, dak="redirect", admin_no_mfa="ok", admin="redirect"),
     "konto:mfa_backup_codes": rule(LOGGED_IN, dak="redirect"),  # without a device: overview
     "konto:mfa_backup_codes_regenerate": rule(
         LOGGED_IN, method="post", dak="redirect", admin="redirect"
@@ -88,7 +88,7 @@ URL_RULES = {
     "account_login": rule(PUBLIC, **ANON_ONLY),
     "account_signup": rule(PUBLIC, **ANON_ONLY),
     # Logging out is possible in every state; anonymous visitors are sent to the login.
-    "account_logout": rule(PUBLIC, anon="login", admin_no_otp="ok"),
+    "account_logout": rule(PUBLIC, anon="login", admin_no_mfa="ok"),
     "account_inactive": rule(PUBLIC),
     "account_email_verification_sent": rule(PUBLIC),
     "account_confirm_email": rule(PUBLIC, kwargs=_email_key),

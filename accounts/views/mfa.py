@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import mfa
-from accounts.forms import OTPCodeForm
+from accounts.forms import MFACodeForm
 from accounts.models import Role
 from accounts.permissions import LOGGED_IN, requires
 from accounts.sessions import NEXT_URL_KEY
@@ -26,12 +26,12 @@ def _overview(request, disable_form=None, status=200):
     user = request.user
     return render(
         request,
-        "otp/overview.html",
+        "mfa/overview.html",
         {
-            "has_2fa": mfa.has_device(user),
+            "has_mfa": mfa.has_device(user),
             "backup_codes_left": mfa.remaining_backup_codes(user),
             "required": user.role == Role.ADMIN,
-            "disable_form": disable_form or OTPCodeForm(),
+            "disable_form": disable_form or MFACodeForm(),
         },
         status=status,
     )
@@ -50,7 +50,7 @@ def setup(request):
         messages.info(request, "Die Zwei-Faktor-Anmeldung ist bereits eingerichtet.")
         return redirect("konto:mfa")
     device = mfa.setup_device(request.user)
-    form = OTPCodeForm(request.POST or None)
+    form = MFACodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         codes = mfa.confirm_setup(request, device, form.cleaned_data["code"])
         if codes is not None:
@@ -64,7 +64,7 @@ def setup(request):
         )
     return render(
         request,
-        "otp/setup.html",
+        "mfa/setup.html",
         {
             "form": form,
             "qr_svg": mfa.qr_svg(device),
@@ -80,13 +80,13 @@ def verify(request):
     """The second step of the login for users with a device."""
     if request.user.is_verified() or not mfa.has_device(request.user):
         return _continue(request)
-    form = OTPCodeForm(request.POST or None)
+    form = MFACodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = mfa.verify(request, form.cleaned_data["code"])
         if result:
             return _continue(request)
         form.add_error("code", result.error)
-    return render(request, "otp/verify.html", {"form": form})
+    return render(request, "mfa/verify.html", {"form": form})
 
 
 @requires(LOGGED_IN)
@@ -97,7 +97,7 @@ def backup_codes(request):
         return redirect("konto:mfa")
     return render(
         request,
-        "otp/backup_codes.html",
+        "mfa/backup_codes.html",
         {"codes": codes, "backup_codes_left": mfa.remaining_backup_codes(request.user)},
     )
 
@@ -115,7 +115,7 @@ def backup_codes_regenerate(request):
 @requires(LOGGED_IN)
 @require_POST
 def disable(request):
-    form = OTPCodeForm(request.POST)
+    form = MFACodeForm(request.POST)
     if not mfa.has_device(request.user):
         return redirect("konto:mfa")
     if form.is_valid():

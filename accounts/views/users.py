@@ -18,7 +18,7 @@ PAGE_SIZE = 50
 
 def _users(filters):
     users = User.objects.annotate(
-        has_2fa=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+        has_mfa=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
     ).order_by("email")
     if not filters.is_valid():
         return users
@@ -38,8 +38,8 @@ def _users(filters):
         users = users.filter(is_active=False)
     elif status == "gesperrt":
         users = users.filter(email__in=list(lockout.locked_usernames()))
-    elif status == "ohne_2fa":
-        users = users.filter(has_2fa=False)
+    elif status == "ohne_mfa":
+        users = users.filter(has_mfa=False)
     return users
 
 
@@ -110,7 +110,7 @@ def user_edit(request, pk):
     context = {
         "form": form,
         "target": user,
-        "has_2fa": mfa.has_device(user),
+        "has_mfa": mfa.has_device(user),
         "backup_codes_left": mfa.remaining_backup_codes(user),
         "locked_until": lockout.locked_until(user.email),
         "section": "users",
@@ -133,7 +133,8 @@ def user_reset_mfa(request, pk):
     user = get_object_or_404(User, pk=pk)
     if user == request.user:
         messages.error(
-            request, "Ihre eigene Zwei-Faktor-Anmeldung verwalten Sie unter „Zwei-Faktor“."
+            request,
+            "Ihre eigene Zwei-Faktor-Anmeldung verwalten Sie unter „Zwei-Faktor-Anmeldung“.",
         )
         return redirect("accounts:user_edit", pk=user.pk)
     mfa.reset(user, request=request)
