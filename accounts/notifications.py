@@ -2,17 +2,26 @@
 
 `notify()` decides the recipients by type, stores one Notification per recipient and queues an
 e-mail for each in the outbox. Callers pass texts without patient data: links carry primary
-keys only, and the e-mail subject is the fixed label of the type.
+keys only (built with `reverse()`), and the e-mail subject is the fixed label of the type.
+
+Every link must open for every recipient: `notify()` resolves it and refuses (ValueError, a
+programming error caught by the tests) a page whose permission rule a recipient does not meet.
+E-mail links are absolute from the actor's request where there is one (the portal may run on
+another host or port than PORTAL_BASE_URL), from PORTAL_BASE_URL outside a request.
 """
 
-from django.conf import settings
+from urllib.parse import urlsplit
+
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from accounts import outbox
+from accounts.actor import Actor
 from accounts.models import Notification, NotificationType, Role, User
+from accounts.permissions import user_may
+from accounts.services import absolute_url, email_subject
 
 RECIPIENTS = {
     NotificationType.NEW_CASES_UPLOADED: {Role.DAK_MITARBEITER},
@@ -41,29 +50,58 @@ def _safe_link(link):
     return link
 
 
+def _check_recipients_may_open(link, recipients):
+    """ValueError unless link is a portal page every recipient may open."""
+    if not link:
+        return
+    try:
+        match = resolve(urlsplit(link).path)
+    except Resolver404 as error:
+        raise ValueError(f"notification link {link!r} is no page of the portal") from error
+    rule = getattr(match.func, "permission_rule", None)
+    if rule is None:
+        raise ValueError(f"notification link {link!r} leads to a view without a permission rule")
+    refused = sorted({user.role for user in recipients if not user_may(user, rule)})
+    if refused:
+        raise ValueError(f"notification link {link!r} ({rule}) is closed to role(s) {refused}")
+
+
+def _as_actor(actor):
+    # Callers pass an accounts.actor.Actor (views: with the request) or a bare user.
+    if actor is None or isinstance(actor, Actor):
+        return actor
+    return Actor(user=actor)
+
+
 def notify(type, *, actor=None, title, message, link="", obj=None):
     """Notify everyone who should hear about this event; returns the new notifications."""
+    type = NotificationType(type) if type in RECIPIENTS else type
     link = _safe_link(link)
+    actor = _as_actor(actor)
+    recipients = recipients_for(type, actor=actor.user if actor else None)
+    _check_recipients_may_open(link, recipients)
+    request = actor.request if actor else None
     entity_type, entity_id = ("", "")
     if obj is not None:
         entity_type, entity_id = obj._meta.label_lower, str(obj.pk)
-    label = NotificationType(type).label
+    url = absolute_url(link, request) if link else ""
+    settings_url = absolute_url(reverse("konto:notification_list"), request)
     created = []
     with transaction.atomic():
-        for user in recipients_for(type, actor=actor):
+        for user in recipients:
             body = render_to_string(
                 "partials/notification_email.txt",
                 {
                     "user": user,
                     "title": title,
                     "message": message,
-                    "url": f"{settings.PORTAL_BASE_URL}{link}" if link else "",
-                    "settings_url": settings.PORTAL_BASE_URL + reverse("konto:notification_list"),
+                    "url": url,
+                    "settings_url": settings_url,
                 },
             )
             mail = outbox.enqueue(
                 to=user.email,
-                subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{label}",
+                subject=email_subject(type.label),
                 body=body,
                 kind=f"notification:{type}",
                 send=False,

@@ -34,13 +34,17 @@ def absolute_url(path, request=None):
     return f"{settings.PORTAL_BASE_URL}{path}"
 
 
+def email_subject(subject):
+    return f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}"
+
+
 def send_template_mail(template, to, context, *, kind, sensitive=False):
     """Render <template>_subject.txt / _message.txt and queue the mail in the outbox."""
     subject = render_to_string(f"{template}_subject.txt", context).strip()
     body = render_to_string(f"{template}_message.txt", context)
     return outbox.enqueue(
         to=to,
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+        subject=email_subject(subject),
         body=body,
         kind=kind,
         sensitive=sensitive,

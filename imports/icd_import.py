@@ -14,7 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import NotificationType, Role
 from cases import rules
 from cases.models import Case
 from coding.services import case_icd_set, stored_codes
@@ -135,8 +135,8 @@ def icd_workbook_import(*, data: bytes, file_name: str, actor):
         )
         if saved and user is not None and user.role == Role.DAK_MITARBEITER:
             notifications.notify(
-                "icd_uploaded",
-                actor=user,
+                NotificationType.ICD_UPLOADED,
+                actor=actor,
                 title="ICD-Codierung hochgeladen",
                 message=f"{len(saved)} Fälle wurden per ICD-Arbeitsmappe codiert.",
                 link=reverse("imports:log_detail", args=[log.pk]),

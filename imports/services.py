@@ -813,6 +813,7 @@ def _update_cases(outcomes, user):
 
 def _audit_and_notify(plan, logs, actor):
     from accounts import audit, notifications
+    from accounts.models import NotificationType
 
     totals = log_totals(logs)
     # Ids and counts only: the file name may carry a patient's name.
@@ -824,11 +825,13 @@ def _audit_and_notify(plan, logs, actor):
     )
     if plan.import_type == ImportType.CRM_CSV and totals[RowOutcome.NEU]:
         notifications.notify(
-            "new_cases_uploaded",
-            actor=actor.user,
+            NotificationType.NEW_CASES_UPLOADED,
+            actor=actor,
             title="Neue Fälle importiert",
             message=f"{totals[RowOutcome.NEU]} neue Fälle aus dem CRM-Export sind im Portal.",
-            link=reverse("imports:log_detail", args=[logs[0].pk]),
+            # DAK staff may not open import logs; the start page shows the new totals until
+            # the case list can be filtered by import (docs/decisions.md, Notifications).
+            link=reverse("home"),
             obj=logs[0],
         )
 

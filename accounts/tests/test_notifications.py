@@ -56,7 +56,7 @@ def test_notify_stores_one_notification_and_one_mail_per_recipient(staff, admin_
         actor=dak_user,
         title="ICD-Codes zu Fall 17 eingetragen",
         message="Bitte prüfen.",
-        link="/faelle/17/",
+        link=reverse("imports:log_list"),
         obj=dak_user,
     )
     assert {n.recipient for n in created} == {admin_user, staff["second_admin"]}
@@ -72,11 +72,11 @@ def test_the_mail_subject_is_the_fixed_label_never_the_title(admin_user, dak_use
         actor=dak_user,
         title="Müller, Hans – C50.1",
         message="",
-        link="/faelle/3/",
+        link=reverse("imports:log_list"),
     )
     outgoing = OutboxEmail.objects.get()
     assert outgoing.subject == "[Zweitmeinungs-Portal] ICD-Codes eingetragen"
-    assert "http://127.0.0.1:8000/faelle/3/" in outgoing.body
+    assert "http://127.0.0.1:8000/import/protokoll/" in outgoing.body
 
 
 def test_links_must_stay_inside_the_portal(admin_user):
@@ -122,7 +122,7 @@ def inbox(dak_user, admin_user):
         actor=admin_user,
         title="12 neue Fälle",
         message="KW 6",
-        link="/faelle/",
+        link=reverse("home"),
     )
     notifications.notify(
         NotificationType.REPORT_READY, actor=admin_user, title="Bericht KW 6", message=""
@@ -165,7 +165,7 @@ def test_the_list_filters_unread(dak_client, inbox):
 def test_opening_marks_read_and_goes_to_the_object(dak_client, inbox):
     item = inbox.get(title="12 neue Fälle")
     response = dak_client.post(reverse("konto:notification_open", args=[item.pk]))
-    assert response["Location"] == "/faelle/"
+    assert response["Location"] == reverse("home")
     item.refresh_from_db()
     assert item.read and item.read_at
 
