@@ -35,9 +35,27 @@ def secret_base32(device):
     return base64.b32encode(device.bin_key).decode()
 
 
+def secret_for_typing(device):
+    """The key in blocks of four (`JBSW Y3DP …`), as people read and type it; authenticator
+    apps ignore the spaces."""
+    secret = secret_base32(device)
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+# The QR code standard asks for a quiet zone of four modules around the symbol.
+QR_QUIET_ZONE = 4
+
+
 def qr_svg(device):
-    """The otpauth URI as an inline SVG QR code, rendered here (no external service)."""
-    return segno.make(device.config_url, error="m").svg_inline(scale=5, border=2)
+    """The otpauth URI as an inline SVG QR code, rendered here (no external service).
+
+    Without a fixed size (only a viewBox) the code scales to its box in portal.css instead of
+    overflowing into the key beside it; the light modules and the quiet zone are drawn white so
+    a scanner finds the edge on any background.
+    """
+    return segno.make(device.config_url, error="m").svg_inline(
+        scale=4, border=QR_QUIET_ZONE, light="#fff", omitsize=True
+    )
 
 
 def _normalise(token):

@@ -57,6 +57,9 @@ def test_the_fifth_failure_locks_the_account(client, dak_user):
     response = fail(client, dak_user.email, 1)
     assert response.status_code == 429
     assert "vorübergehend gesperrt" in response.content.decode()
+    # Staff log in with their address; the page does not speak of a user name.
+    assert "mit dieser E-Mail-Adresse" in response.content.decode()
+    assert "Benutzername" not in response.content.decode()
     # Even the right password does not get in now.
     response = password_login(client, dak_user.email)
     assert response.status_code == 429

@@ -70,6 +70,7 @@ def test_an_admin_creates_a_user_who_must_change_the_password(
     assert user.emailaddress_set.get().verified
     assert PASSWORD not in mailoutbox[0].body
     assert "/konto/login/" in mailoutbox[0].body
+    assert "E-Mail-Adresse (zum Anmelden): neu@dak.de" in mailoutbox[0].body
     entry = AuditLog.objects.get(action=audit.USER_CREATED)
     assert entry.new_values["role"] == Role.DAK_MITARBEITER
 

@@ -68,7 +68,7 @@ def setup(request):
         {
             "form": form,
             "qr_svg": mfa.qr_svg(device),
-            "secret": mfa.secret_base32(device),
+            "secret": mfa.secret_for_typing(device),
             "required": request.user.role == Role.ADMIN,
         },
     )
