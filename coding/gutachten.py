@@ -165,7 +165,9 @@ def gutachten_code_batch(
             )
             result.cases.append(case)
         for jahr, kw in sorted(emptied):
-            if not Case.objects.pending_coding().filter(jahr=jahr, kw=kw).exists():
+            # A locking read sees the latest committed rows whatever the isolation level.
+            still_pending = Case.objects.pending_coding().filter(jahr=jahr, kw=kw)
+            if not still_pending.select_for_update().exists():
                 result.completed_weeks.append((jahr, kw))
                 _notify_week_coded(jahr, kw, actor=actor)
     return result
