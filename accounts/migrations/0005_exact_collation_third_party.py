@@ -8,6 +8,7 @@ These apps declare plain CharFields, so MariaDB gives them the database default
 - axes_accessattempt.username (and the rest of its unique key, ip_address and user_agent), and
   axes_accessfailurelog.username: failed logins as `dák@dak.de` would count against, and lock,
   the account `dak@dak.de`.
+- account_emailconfirmation.key: confirmation keys (unique), compared with `=`.
 - otp_static_statictoken.token: backup codes are compared with `=`.
 - django_session.session_key and usersessions_usersession.session_key: session keys.
 
@@ -23,6 +24,7 @@ from cases.fields import exact_collation
 
 COLUMNS = [
     ("account_emailaddress", "email"),
+    ("account_emailconfirmation", "key"),
     ("axes_accessattempt", "username"),
     ("axes_accessattempt", "ip_address"),
     ("axes_accessattempt", "user_agent"),

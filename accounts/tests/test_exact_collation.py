@@ -102,3 +102,12 @@ def test_a_command_finds_its_user_in_any_case(dak_user):
     from imports.management.commands._common import command_actor
 
     assert command_actor(dak_user.email.upper()).user == dak_user
+
+
+def test_a_confirmation_key_matches_only_itself(dak_user):
+    from allauth.account.models import EmailConfirmation
+
+    address = EmailAddress.objects.create(user=dak_user, email=dak_user.email)
+    EmailConfirmation.objects.create(email_address=address, key="abcdef0123456789")
+    assert EmailConfirmation.objects.filter(key="abcdef0123456789").exists()
+    assert not EmailConfirmation.objects.filter(key="ABCDEF0123456789").exists()
