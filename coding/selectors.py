@@ -79,9 +79,10 @@ class Progress:
 def coding_progress(*, filter):
     """X of Y Gutachten coded and the Bestätigung : Alternative split, in one aggregate query.
 
-    Counts the Gutachten of the selected year/week and Fallgruppe, coded or not.
+    Counts the Gutachten of the selected year/week, coded or not, over all Fallgruppen: the
+    week is what coding_completed and the weekly report are about.
     """
-    counts = Case.objects.filter(filter.q(), gutachten=True).aggregate(
+    counts = Case.objects.filter(filter.week_q(), gutachten=True).aggregate(
         total=Count("pk"),
         coded=Count("pk", filter=Q(gutachten_typ__isnull=False)),
         bestaetigung=Count("pk", filter=Q(gutachten_typ="Bestätigung")),

@@ -78,11 +78,12 @@ def test_queue_names_a_bad_week_in_german(admin_client):
 def test_progress_counts_the_selected_week(admin_client):
     gutachten_case(gutachten_typ="Bestätigung", therapieaenderung="Nein")
     gutachten_case(gutachten_typ="Bestätigung", therapieaenderung="Nein")
-    gutachten_case(gutachten_typ="Alternative", therapieaenderung="Nein")
+    gutachten_case(gutachten_typ="Alternative", therapieaenderung="Nein", fallgruppe="kardio")
     gutachten_case()
     gutachten_case(datum=KW7)  # another week
     make_case()  # no Gutachten: not counted
-    body = admin_client.get(QUEUE, {"jahr": 2026, "kw": 6}).content.decode()
+    # The Fallgruppe narrows the list, the progress stays the whole week's.
+    body = admin_client.get(QUEUE, {"jahr": 2026, "kw": 6, "fallgruppe": "onko"}).content.decode()
     assert "3 von 4 codiert (75 %)" in body
     assert "Bestätigung : Alternative = 2 : 1 (67 % : 33 %)" in body
     assert '<progress id="fortschritt" class="w-100" max="4" value="3">' in body
