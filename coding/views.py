@@ -133,7 +133,8 @@ def batch(request):
             for message in exc.errors:
                 messages.error(request, message)
             return redirect(queue_url)
-        messages.success(request, f"{len(result.cases)} Fälle codiert.")
+        count = len(result.cases)
+        messages.success(request, f"{count} {'Fall' if count == 1 else 'Fälle'} codiert.")
         for warning in result.warnings:
             messages.warning(request, warning)
         for jahr, kw in result.completed_weeks:

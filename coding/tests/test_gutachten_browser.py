@@ -94,8 +94,9 @@ def test_three_cases_are_batch_coded_after_the_confirmation(page, admin_user, pa
         for name, day in (("Weiß", 2), ("Weiss", 3), ("Kühn", 4))
     ]
     log_in_with_second_factor(page, admin_user, password, "/codierung/")
+    page.get_by_label("Alle Fälle dieser Seite auswählen").check()
     for case in cases:
-        page.locator(f"#fall-{case.pk}").check()
+        assert page.locator(f"#fall-{case.pk}").is_checked()
     page.get_by_role("radio", name="Bestätigung", exact=True).check()
     page.get_by_role("radio", name="Nein", exact=True).check()
     page.get_by_role("button", name="Auswahl prüfen …").click()

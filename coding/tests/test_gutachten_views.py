@@ -238,3 +238,15 @@ def test_batch_with_a_case_without_gutachten_changes_nothing(admin_client):
     assert "nicht (mehr) in der Codierung" in response.content.decode()
     good.refresh_from_db()
     assert good.gutachten_typ is None
+
+
+def test_one_case_is_counted_in_the_singular(admin_client):
+    case = gutachten_case(nachname="Weiß")
+    assert "1 uncodiertes Gutachten, älteste zuerst" in admin_client.get(QUEUE).content.decode()
+    body = admin_client.post(BATCH, {"faelle": [case.pk], **CODED}).content.decode()
+    assert "1 Fall erhält Gutachten-Typ" in body
+    assert "1 Fall codieren" in body
+    response = admin_client.post(
+        BATCH, {"faelle": [case.pk], **CODED, "bestaetigt": "1"}, follow=True
+    )
+    assert "1 Fall codiert." in response.content.decode()

@@ -1,10 +1,38 @@
 // Coding card (coding/templates/coding/card.html): the TA flags follow Therapieänderung, a
-// warning when Ja has no flag, and keyboard shortcuts B/A, J/N, 1/2/3 and Enter.
+// warning when Ja has no flag, and keyboard shortcuts B/A, J/N, 1/2/3 and Enter; on the
+// queue (queue.html) a checkbox that selects the whole page for the batch.
 // Without this script the form still works; the server refuses flags without Ja anyway.
 (function () {
   "use strict";
 
+  // Queue: one checkbox selects every case of the page for the batch; hidden without the script.
+  function initSelectAll() {
+    var all = document.getElementById("alle-auswaehlen");
+    var batch = document.getElementById("sammel");
+    if (!all || !batch) {
+      return;
+    }
+    var boxes = Array.prototype.slice.call(batch.querySelectorAll("input[name=faelle]"));
+    all.hidden = false;
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) {
+        box.checked = all.checked;
+      });
+    });
+    batch.addEventListener("change", function (event) {
+      if (event.target.name !== "faelle") {
+        return;
+      }
+      var checked = boxes.filter(function (box) {
+        return box.checked;
+      }).length;
+      all.checked = checked === boxes.length;
+      all.indeterminate = checked > 0 && checked < boxes.length;
+    });
+  }
+
   function init() {
+    initSelectAll();
     var form = document.getElementById("codierkarte");
     if (!form) {
       return;
