@@ -320,3 +320,31 @@ def test_a_wide_table_scrolls_inside_the_page_with_its_first_column_in_view(
     wide = wrapper.locator("tbody td.cell-wide").bounding_box()
     assert wide["width"] <= 41 * 16  # the long text wraps at 40 rem instead of going on and on
     assert wide["height"] > 4 * 20
+
+
+def test_bootstrap_s_scripts_work_under_the_policy(page, admin_user, password):
+    """Dropdown, dismissible alert and the collapsed menu: Bootstrap sets styles through the
+    CSSOM, which the policy permits; a violation would fail the test in the fixture."""
+    from accounts.models import AllowedDomain
+
+    AllowedDomain.objects.create(domain="krankenkasse-sued.example", role="dak_mitarbeiter")
+    log_in(page, admin_user, password, second_factor=True)
+    page.goto("/verwaltung/domains/")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("tr", has_text="krankenkasse-sued.example").get_by_role(
+        "button", name="Entfernen"
+    ).click()
+    alert = page.locator(".messages .alert").first
+    alert.wait_for()
+    alert.get_by_role("button", name="Schließen").click()
+    alert.wait_for(state="detached")
+
+    page.get_by_role("button", name=re.compile(admin_user.get_short_name())).click()
+    assert page.get_by_role("link", name="Passwort ändern").is_visible()
+
+    page.set_viewport_size({"width": 800, "height": 700})
+    page.goto("/")
+    menu_entry = page.get_by_role("link", name="Verwaltung", exact=True)
+    assert not menu_entry.is_visible()
+    page.get_by_role("button", name="Navigation umschalten").click()
+    menu_entry.wait_for()
