@@ -4,10 +4,10 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.context_processors import first_url
 from accounts.permissions import ADMIN, DAK_OR_ADMIN, LOGGED_IN, PUBLIC, requires, user_may
 from cases.models import Case
 
@@ -17,14 +17,28 @@ logger = logging.getLogger(__name__)
 @requires(LOGGED_IN)
 def home(request):
     user = request.user
+
+    def link(label, url_names, rule):
+        # A tile links only to a page that exists and the user may open; without one it stays
+        # a plain figure (the same rule as the navigation: no dead links).
+        url = first_url(url_names) if user_may(user, rule) else None
+        return {"label": label, "url": url} if url else None
+
+    def links(*candidates):
+        return [item for item in candidates if item]
+
     context = {
         "case_count": Case.objects.count(),
         "pending_icd": Case.objects.pending_icd().count(),
         "pending_coding": Case.objects.pending_coding().count(),
-        # A tile links only to a page that exists and the user may open (the case list and the
-        # coding queue do not exist yet; their tiles stay plain figures).
-        "import_url": reverse("imports:index") if user_may(user, ADMIN) else None,
-        "icd_upload_url": reverse("imports:icd") if user_may(user, DAK_OR_ADMIN) else None,
+        "case_links": links(
+            link("Zur Fallliste", "cases:list", LOGGED_IN),
+            link("Fälle importieren", "imports:index", ADMIN),
+        ),
+        "icd_links": links(
+            link("Zur ICD-Eingabe", ("coding:icd_queue", "imports:icd"), DAK_OR_ADMIN)
+        ),
+        "coding_links": links(link("Zur Codierung", "coding:queue", ADMIN)),
     }
     return render(request, "home.html", context)
 

@@ -180,17 +180,28 @@ def _tile_links(content):
     return [re.findall(r'<a [^>]*href="([^"]*)"', tile) for tile in tiles]
 
 
+def _existing(*url_names):
+    from accounts.context_processors import first_url
+
+    url = first_url(url_names)
+    return [url] if url else []
+
+
 def test_start_page_tiles_link_only_to_pages_the_dak_user_may_open(dak_client):
-    # Fälle: the case list does not exist and the import is admin-only; ICD upload exists;
-    # the coding queue does not exist yet.
-    assert _tile_links(dak_client.get("/").content.decode()) == [[], ["/import/icd/"], []]
-
-
-def test_start_page_tiles_link_an_admin_to_the_import(admin_client):
-    assert _tile_links(admin_client.get("/").content.decode()) == [
-        ["/import/"],
-        ["/import/icd/"],
+    # The case list once it exists; the ICD entry (queue or upload); never the admin-only
+    # import or coding queue.
+    assert _tile_links(dak_client.get("/").content.decode()) == [
+        _existing("cases:list"),
+        _existing("coding:icd_queue", "imports:icd"),
         [],
+    ]
+
+
+def test_start_page_tiles_link_an_admin_to_import_and_coding(admin_client):
+    assert _tile_links(admin_client.get("/").content.decode()) == [
+        [*_existing("cases:list"), "/import/"],
+        _existing("coding:icd_queue", "imports:icd"),
+        _existing("coding:queue"),
     ]
 
 
