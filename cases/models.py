@@ -259,6 +259,9 @@ class Case(models.Model):
             models.Index(fields=["nachname", "vorname"], name="case_name_idx"),
             models.Index(fields=["icd", "jahr", "kw"], name="case_pending_icd_idx"),
             models.Index(fields=["gutachten", "gutachten_typ"], name="case_pending_coding_idx"),
+            # The case list's Quelle filter, newest first (manual cases are rare: without it the
+            # list would read the whole table to find a page of them).
+            models.Index(fields=["quelle", "datum"], name="case_quelle_datum_idx"),
         ]
         constraints = [
             models.CheckConstraint(

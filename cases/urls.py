@@ -1,10 +1,15 @@
 from django.urls import path
 
 from cases.views import detail
+from cases.views import list as case_list
 
 app_name = "cases"
 
 urlpatterns: list = [
+    path("", case_list.case_list_page, name="list"),
+    path("suche/", case_list.case_search, name="search"),
+    path("suche/zuruecksetzen/", case_list.case_search_reset, name="search_reset"),
+    path("export/", case_list.case_export, name="export"),
     path("neu/", detail.create, name="create"),
     path("<int:pk>/", detail.detail, name="detail"),
     path("<int:pk>/bearbeiten/", detail.edit, name="edit"),

@@ -1,6 +1,6 @@
 """Expected access for the case pages (see accounts/tests/permission_table.py)."""
 
-from accounts.permissions import ADMIN, DAK_OR_ADMIN
+from accounts.permissions import ADMIN, DAK_OR_ADMIN, LOGGED_IN
 from accounts.tests.permission_table import rule
 
 
@@ -11,6 +11,14 @@ def _case(ctx):
 
 
 URL_RULES = {
+    # The list, its search and export: everyone logged in (cases/tests/test_list_views.py).
+    "cases:list": rule(LOGGED_IN),
+    # Both answer with a redirect to the list (303); a term too short is a message there.
+    "cases:search": rule(
+        LOGGED_IN, method="post", data={"q": "Mu"}, dak="redirect", admin="redirect"
+    ),
+    "cases:search_reset": rule(LOGGED_IN, method="post", dak="redirect", admin="redirect"),
+    "cases:export": rule(LOGGED_IN),
     "cases:detail": rule(DAK_OR_ADMIN, kwargs=_case),
     "cases:edit": rule(ADMIN, kwargs=_case),
     # Crafted POSTs by each role: cases/tests/test_detail_views.py.

@@ -1,0 +1,281 @@
+"""The case list (/faelle/): structured filters, sort and page in the URL, the search term in the
+session (it is personal data: never in a URL or an access log), HTMX swapping only the results
+while the URL follows, the same URL rendering the full page without JavaScript, and the export
+of the filtered list."""
+
+import math
+
+from django.contrib import messages
+from django.http import FileResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import audit
+from accounts.permissions import LOGGED_IN, requires
+from cases import exports
+from cases.filters import CaseFilterForm, SearchForm
+from cases.selectors import LIST_FIELDS, case_list
+
+PAGE_SIZE = 50
+# Counting stops here: an exact COUNT(*) of a large filtered set costs a scan on MariaDB, so
+# beyond this the page says "mehr als 1.000".
+COUNT_LIMIT = 1000
+# Offset paging reads every skipped row; deeper than this, filters are the better way.
+MAX_PAGE = 2000
+SEARCH_SESSION_KEY = "cases.list.search"
+
+FULL_TEMPLATE = "cases/list.html"
+RESULTS_TEMPLATE = "cases/partials/list_results.html"
+
+# (label, sort key or None, direction of the first click)
+COLUMNS = (
+    ("Fall-ID", "fall_id", ""),
+    ("KW", "kw", "-"),
+    ("Datum", "datum", "-"),
+    ("Nachname", "nachname", ""),
+    ("Vorname", None, ""),
+    ("Fallgruppe", "fallgruppe", ""),
+    ("Status", None, ""),
+    ("ICD", "icd", ""),
+    ("Gutachten/Typ", "gutachten", "-"),
+)
+
+
+def list_url(query_string=""):
+    base = reverse("cases:list")
+    return f"{base}?{query_string}" if query_string else base
+
+
+@requires(LOGGED_IN)
+@require_GET
+def case_list_page(request):
+    if "q" in request.GET:
+        return _search_from_url(request)
+    form = CaseFilterForm(request.GET)
+    if form.is_valid() and not request.htmx:
+        # One spelling per list state (no empty fields from a plain form submit, no defaults),
+        # so bookmarks and the history hold one URL for it.
+        canonical = form.query_string(seite=form.page_number)
+        if QueryDict(canonical) != request.GET:
+            return redirect(list_url(canonical))
+    return _respond(request, form)
+
+
+@requires(LOGGED_IN)
+@require_POST
+def case_search(request):
+    """Store the term for this session's list, then show the list with its filters."""
+    form = _filters_from_post(request)
+    search_form = SearchForm(request.POST)
+    if not search_form.is_valid():
+        if request.htmx:
+            return _respond(request, form, search_form=search_form)
+        for error in search_form.errors["q"]:
+            messages.error(request, error)
+        return redirect(list_url(form.query_string() if form.is_valid() else ""))
+    _store_search(request, search_form.cleaned_data["q"])
+    return _after_search_change(request, form)
+
+
+@requires(LOGGED_IN)
+@require_POST
+def case_search_reset(request):
+    request.session.pop(SEARCH_SESSION_KEY, None)
+    return _after_search_change(request, _filters_from_post(request))
+
+
+@requires(LOGGED_IN)
+@require_GET
+def case_export(request):
+    """The filtered (and searched) list as XLSX, as sorted on the page; audited."""
+    form = CaseFilterForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Der Export ist nicht möglich: die Filter enthalten Fehler.")
+        return redirect(list_url(request.GET.urlencode()))
+    search = request.session.get(SEARCH_SESSION_KEY, "")
+    cases = case_list(user=request.user, filters=form.filters, search=search, sort=form.sort_key)
+    if cases.order_by()[: exports.MAX_ROWS + 1].count() > exports.MAX_ROWS:
+        messages.error(
+            request,
+            f"Die Liste umfasst mehr als {exports.MAX_ROWS:,} Fälle; so viele lassen sich "
+            "nicht auf einmal exportieren. Bitte grenzen Sie die Liste ein (z. B. nach Jahr "
+            "oder KW).".replace(",", "."),
+        )
+        return redirect(list_url(form.query_string()))
+    file_name = f"Faelle_{timezone.localdate():%Y-%m-%d}.xlsx"
+    content, rows = exports.case_list_xlsx(cases)
+    audit.record_read(
+        request,
+        action=audit.DOWNLOAD,
+        entity_type="cases.case",
+        details={
+            "datei": file_name,
+            "zeilen": rows,
+            "filter": form.query_string(),
+            "suche": bool(search),
+        },
+    )
+    return FileResponse(
+        content, as_attachment=True, filename=file_name, content_type=exports.CONTENT_TYPE
+    )
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _search_from_url(request):
+    """A term in the URL (an old link, a hand-typed address) is taken into the session and
+    the URL is answered with a redirect without it, so it stays in no history or bookmark."""
+    search_form = SearchForm({"q": request.GET.get("q", "")})
+    if search_form.is_valid():
+        _store_search(request, search_form.cleaned_data["q"])
+    else:
+        for error in search_form.errors["q"]:
+            messages.error(request, error)
+    rest = request.GET.copy()
+    del rest["q"]
+    return redirect(list_url(rest.urlencode()))
+
+
+def _store_search(request, term):
+    if term:
+        request.session[SEARCH_SESSION_KEY] = term
+    else:
+        request.session.pop(SEARCH_SESSION_KEY, None)
+
+
+def _filters_from_post(request):
+    """The list state the search form was sent from (its hidden `filter` field)."""
+    form = CaseFilterForm(QueryDict(request.POST.get("filter", "")))
+    if not form.is_valid():
+        form = CaseFilterForm(QueryDict(""))
+        form.is_valid()
+    return form
+
+
+def _after_search_change(request, form):
+    if request.htmx:
+        return _respond(request, form)
+    # 303: the browser fetches the list with GET; the URL carries the filters only.
+    response = redirect(list_url(form.query_string()))
+    response.status_code = 303
+    return response
+
+
+def _respond(request, form, *, search_form=None):
+    search = request.session.get(SEARCH_SESSION_KEY, "")
+    context = _list_context(request, form, search)
+    context["search_form"] = search_form or SearchForm(initial={"q": search})
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, RESULTS_TEMPLATE if partial else FULL_TEMPLATE, context)
+    if request.htmx and form.is_valid():
+        # The address bar follows the list (bookmarkable, back button) in its canonical form.
+        response["HX-Push-Url"] = list_url(form.query_string(seite=form.page_number))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _list_context(request, form, search):
+    context = {"form": form, "search": search, "columns": [], "rows": None}
+    if not form.is_valid():
+        return context
+    sort, page = form.sort_key, form.page_number
+    context.update(
+        filter_query=form.query_string(),
+        export_url=f"{reverse('cases:export')}?{form.query_string()}",
+        sort=sort,
+        columns=_columns(form, sort),
+        import_log=form.filters.get("import"),
+    )
+    if page > MAX_PAGE:
+        context["page_error"] = (
+            f"Seiten nach {MAX_PAGE:,} zeigt die Liste nicht an; bitte grenzen Sie sie mit den "
+            "Filtern ein.".replace(",", ".")
+        )
+        return context
+    cases = case_list(user=request.user, filters=form.filters, search=search, sort=sort)
+    offset = (page - 1) * PAGE_SIZE
+    # One row more than a page tells whether there is a next page, without counting. The page's
+    # keys come first, from the index alone (skipped rows of a deep page are never read in
+    # full); then only the rows of the page.
+    keys = list(cases.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
+    rows = list(cases.filter(pk__in=keys).only(*LIST_FIELDS)) if keys else []
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if not has_next:
+        total, exact = offset + len(rows), True
+    elif offset + PAGE_SIZE + 1 > COUNT_LIMIT:
+        total, exact = COUNT_LIMIT, False
+    else:
+        # Counting at most COUNT_LIMIT + 1 rows (COUNT over a LIMIT subquery) stays cheap.
+        total = cases.order_by()[: COUNT_LIMIT + 1].count()
+        total, exact = min(total, COUNT_LIMIT), total <= COUNT_LIMIT
+    context.update(
+        rows=rows,
+        page=page,
+        has_next=has_next,
+        total=total,
+        total_exact=exact,
+        pages=_page_links(form, page, has_next, math.ceil(total / PAGE_SIZE) if exact else None),
+    )
+    if rows:
+        audit.record_read(
+            request,
+            entity_type="cases.case",
+            details={
+                "ansicht": "Fallliste",
+                "seite": page,
+                "filter": form.query_string(),
+                "suche": bool(search),
+                "faelle": [case.pk for case in rows],
+            },
+        )
+    return context
+
+
+def _columns(form, sort):
+    current = sort.lstrip("-")
+    descending = sort.startswith("-")
+    columns = []
+    for label, key, first_direction in COLUMNS:
+        column = {"label": label, "key": key, "aria_sort": None, "url": None}
+        if key is not None:
+            # Datum and KW are one order; the header that was clicked shows it.
+            if key == current:
+                next_sort = key if descending else f"-{key}"
+                column["aria_sort"] = "descending" if descending else "ascending"
+            else:
+                next_sort = f"{first_direction}{key}"
+            column["url"] = list_url(form.query_string(sort=next_sort))
+        columns.append(column)
+    return columns
+
+
+def _page_links(form, page, has_next, last_page):
+    """Page links around the current page: the first, two either side, the last when known."""
+    known_last = last_page if last_page is not None else (page + 1 if has_next else page)
+    numbers = sorted(
+        {1, *range(max(1, page - 2), min(known_last, page + 2) + 1)}
+        | ({last_page} if last_page else set())
+    )
+    links, previous = [], 0
+    for number in numbers:
+        if number > previous + 1:
+            links.append({"gap": True})
+        links.append(
+            {
+                "number": number,
+                "current": number == page,
+                "url": list_url(form.query_string(seite=number)),
+            }
+        )
+        previous = number
+    return {
+        "links": links,
+        "more": last_page is None and has_next,
+        "previous_url": list_url(form.query_string(seite=page - 1)) if page > 1 else None,
+        "next_url": list_url(form.query_string(seite=page + 1)) if has_next else None,
+    }
