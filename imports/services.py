@@ -829,9 +829,9 @@ def _audit_and_notify(plan, logs, actor):
             actor=actor,
             title="Neue Fälle importiert",
             message=f"{totals[RowOutcome.NEU]} neue Fälle aus dem CRM-Export sind im Portal.",
-            # DAK staff may not open import logs; the start page shows the new totals until
-            # the case list can be filtered by import (docs/decisions.md, Notifications).
-            link=reverse("home"),
+            # DAK staff may not open import logs: the link opens the case list filtered to the
+            # cases this import created.
+            link=f"{reverse('cases:list')}?import={logs[0].pk}",
             obj=logs[0],
         )
 

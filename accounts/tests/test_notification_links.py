@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from accounts import notifications
 from accounts.models import Notification, NotificationType, OutboxEmail, Role, User
+from cases.models import Case
 from cases.tests.factories import make_case
 from conftest import login_verified
-from imports.models import ImportPreview
+from imports.models import ImportLog, ImportPreview
 from imports.tests.test_views_icd_upload import workbook
 
 pytestmark = pytest.mark.django_db
@@ -53,13 +54,21 @@ def test_new_cases_open_a_page_dak_staff_may_open(admin_client, dak_user, other_
     received = Notification.objects.filter(type=NotificationType.NEW_CASES_UPLOADED)
     assert {n.recipient for n in received} == {dak_user, other_dak}
     for notification in received:
-        assert open_notification(notification.recipient, notification).status_code == 200
+        page = open_notification(notification.recipient, notification)
+        assert page.status_code == 200
+        # The case list filtered to exactly the cases this import created.
+        created = Case.objects.filter(import_log__isnull=False)
+        assert created.count() == 6
+        for case in created:
+            assert reverse("cases:detail", args=[case.pk]) in page.content.decode()
+        assert "6 Fälle aus dem Import vom" in page.content.decode()
 
 
 def test_notification_mails_link_to_the_host_and_port_of_the_request(admin_client, dak_user):
     upload_and_confirm_crm(admin_client)
     mail = OutboxEmail.objects.get(to=dak_user.email, kind__startswith="notification:")
-    assert f"http://{OTHER_HOST}{reverse('home')}" in mail.body
+    log = ImportLog.objects.get()
+    assert f"http://{OTHER_HOST}{reverse('cases:list')}?import={log.pk}" in mail.body
     assert f"http://{OTHER_HOST}{reverse('konto:notification_list')}" in mail.body
     assert settings.PORTAL_BASE_URL not in mail.body
 
