@@ -72,6 +72,14 @@ HELP_TEXTS = {
     "betrag": "In Euro, z. B. 1.234,50",
     "therapieaenderung": "Diagnosekorrektur, Unterversorgung und Übertherapie nur bei „Ja“.",
 }
+# Long texts get the whole width of their section; short values share a row.
+WIDE_FIELDS = frozenset(
+    name
+    for name in EDITABLE_FIELDS
+    if isinstance(Case._meta.get_field(name), models.TextField | models.BooleanField)
+    or (Case._meta.get_field(name).max_length or 0) >= 200
+    or name == "icd"
+)
 BASIS_SALT = "cases.forms.basis"
 INPUT = {"class": "form-control"}
 
@@ -164,7 +172,11 @@ class CaseForm(forms.Form):
 
     def sections(self):
         return [
-            {"key": key, "title": title, "fields": [self[name] for name in names]}
+            {
+                "key": key,
+                "title": title,
+                "fields": [{"field": self[name], "wide": name in WIDE_FIELDS} for name in names],
+            }
             for key, title, names in SECTIONS
         ]
 
