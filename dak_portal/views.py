@@ -18,11 +18,11 @@ logger = logging.getLogger(__name__)
 def home(request):
     user = request.user
 
-    def link(label, url_names, rule):
+    def link(label, url_names, rule, query=""):
         # A tile links only to a page that exists and the user may open; without one it stays
         # a plain figure (the same rule as the navigation: no dead links).
         url = first_url(url_names) if user_may(user, rule) else None
-        return {"label": label, "url": url} if url else None
+        return {"label": label, "url": f"{url}?{query}" if query else url} if url else None
 
     def links(*candidates):
         return [item for item in candidates if item]
@@ -35,10 +35,15 @@ def home(request):
             link("Zur Fallliste", "cases:list", LOGGED_IN),
             link("Fälle importieren", "imports:index", ADMIN),
         ),
+        # The figures' cases in the case list, filtered as the figure counts them.
         "icd_links": links(
-            link("Zur ICD-Eingabe", ("coding:icd_queue", "imports:icd"), DAK_OR_ADMIN)
+            link("Zur ICD-Eingabe", ("coding:icd_queue", "imports:icd"), DAK_OR_ADMIN),
+            link("In der Fallliste", "cases:list", LOGGED_IN, "icd_fehlt=1"),
         ),
-        "coding_links": links(link("Zur Codierung", "coding:queue", ADMIN)),
+        "coding_links": links(
+            link("Zur Codierung", "coding:queue", ADMIN),
+            link("In der Fallliste", "cases:list", LOGGED_IN, "codierung_fehlt=1"),
+        ),
     }
     return render(request, "home.html", context)
 

@@ -192,17 +192,36 @@ def test_start_page_tiles_link_only_to_pages_the_dak_user_may_open(dak_client):
     # import or coding queue.
     assert _tile_links(dak_client.get("/").content.decode()) == [
         _existing("cases:list"),
-        _existing("coding:icd_queue", "imports:icd"),
-        [],
+        [*_existing("coding:icd_queue", "imports:icd"), "/faelle/?icd_fehlt=1"],
+        ["/faelle/?codierung_fehlt=1"],
     ]
 
 
 def test_start_page_tiles_link_an_admin_to_import_and_coding(admin_client):
     assert _tile_links(admin_client.get("/").content.decode()) == [
         [*_existing("cases:list"), "/import/"],
-        _existing("coding:icd_queue", "imports:icd"),
-        _existing("coding:queue"),
+        [*_existing("coding:icd_queue", "imports:icd"), "/faelle/?icd_fehlt=1"],
+        [*_existing("coding:queue"), "/faelle/?codierung_fehlt=1"],
     ]
+
+
+def test_the_pending_tiles_lead_to_the_cases_they_count(dak_client):
+    import re
+
+    from cases.tests.factories import make_case
+
+    make_case(nachname="Ohne ICD")
+    make_case(nachname="Ohne Typ", icd="C50", gutachten=True)
+    make_case(nachname="Fertig", icd="C50", gutachten=True, gutachten_typ="Alternative")
+    content = dak_client.get("/").content.decode()
+    for testid, url in (
+        ("kpi-pending-icd", "/faelle/?icd_fehlt=1"),
+        ("kpi-pending-coding", "/faelle/?codierung_fehlt=1"),
+    ):
+        figure = re.search(rf'data-testid="{testid}">(\d+)<', content).group(1)
+        listed = dak_client.get(url).content.decode()
+        assert figure == "1"
+        assert re.search(r'data-testid="case-count">\s*1 Fall\s*<', listed)
 
 
 def test_start_page_and_navigation_say_uebersicht(dak_client):

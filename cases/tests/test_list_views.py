@@ -397,3 +397,12 @@ def test_each_list_page_is_audited_as_a_read_without_names(dak_client, dak_user)
 def test_an_empty_list_writes_no_read_entry(dak_client):
     dak_client.get(LIST)
     assert not AuditLog.objects.filter(action=audit.READ).exists()
+
+
+def test_the_audit_log_names_what_a_list_read_stored_in_german(admin_client):
+    case = make_case()
+    admin_client.get(f"{LIST}?fallgruppe=onko")
+    html = admin_client.get(reverse("accounts:audit_list")).content.decode()
+    for label in ("Angezeigte Fälle", "Filter", "mit Suche", "Ansicht"):
+        assert f">{label}</th>" in html
+    assert "fallgruppe=onko" in html and str(case.pk) in html
