@@ -108,7 +108,9 @@ def test_a_manual_case_that_looks_like_an_existing_one_needs_a_confirmation(
     from cases.models import Case
 
     page.set_viewport_size(VIEWPORT)
-    log_in_with_second_factor(page, admin_user, password, "/faelle/neu/")
+    log_in_with_second_factor(page, admin_user, password, "/faelle/")
+    page.get_by_test_id("case-create-link").click()
+    page.wait_for_url("**/faelle/neu/")
     assert fits_the_width(page)
     page.locator("#id_datum").fill("2026-03-02")
     page.get_by_label("Fallgruppe").select_option("kardio")

@@ -387,3 +387,10 @@ def test_a_surname_with_an_umlaut_is_not_a_duplicate_of_one_without(admin_client
         "2026-10-kardio-Kuhn",
         "2026-10-kardio-Kühn",
     ]
+
+
+def test_the_case_list_offers_the_manual_case_to_admins_only(admin_user, dak_client):
+    admin = login_verified(Client(), admin_user)
+    create = reverse("cases:create")
+    assert f'href="{create}"' in admin.get(reverse("cases:list")).content.decode()
+    assert f'href="{create}"' not in dak_client.get(reverse("cases:list")).content.decode()
