@@ -67,7 +67,7 @@ def test_dak_staff_see_every_case_with_its_columns(dak_client):
     assert "Gutachten/Typ" in html
     assert case.fall_id in html
     assert "Weiß" in html and "Jürgen" in html
-    assert "6/2026" in html and "04.02.2026" in html
+    assert 'title="KW 6/2026">6<' in html and "04.02.2026" in html
     assert "Schilddrüse" in html and "Gutachten codiert" in html
     assert "E04.1" in html and "Alternative" in html
     assert rows_of(response) == [case.pk]
