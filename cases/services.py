@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts import audit
 from cases import audit_actions, rules
 from cases.models import Case, Quelle, replace_icd_codes
+from coding.gutachten import _notify_week_coded
 
 # Every field staff may set on the case page, in the order of domain.md §3. Not here: fall_id
 # (given once, never changed), jahr/kw and the duplicate key (derived from the values), quelle
@@ -216,9 +218,10 @@ def case_update(*, case, values, based_on, actor, basis=None):
     _refuse_unknown(values)
     pk = case.pk if isinstance(case, Case) else case
     with transaction.atomic():
-        current = Case.objects.select_for_update().get(pk=pk)
+        current = _lock_with_its_week(pk)
         if based_on is None or current.updated_at != based_on:
             raise CaseConflict(current, _changes_since(basis, current))
+        was_pending_coding = current.gutachten and current.gutachten_typ is None
         old = _snapshot(current)
         edited = set(edited_fields(basis=old, values=values))
         _apply_and_validate(current, values, changed=edited)
@@ -246,10 +249,37 @@ def case_update(*, case, values, based_on, actor, basis=None):
             new={name: new[name] for name in changed},
             actor=actor,
         )
+        if was_pending_coding:
+            _announce_week_if_coded(old["jahr"], old["kw"], actor=actor)
     return CaseSaved(case=current, changed=changed, warnings=_warnings(current, set(changed)))
 
 
 # --- internals ---------------------------------------------------------------------------------
+
+
+def _lock_with_its_week(pk):
+    """The case, locked together with the uncoded Gutachten of its week, in primary-key order
+    as the coding service (coding.gutachten) locks them. The week check after an edit is a
+    locking read of the same rows; taking them all up front, in the card's order, keeps an
+    edit and a coding card of one week from each holding a row the other waits for."""
+    week = Case.objects.filter(pk=pk).values_list("jahr", "kw").first()
+    if week is None:
+        raise Case.DoesNotExist(f"Fall {pk} gibt es nicht.")
+    jahr, kw = week
+    locked = {
+        row.pk: row
+        for row in Case.objects.select_for_update()
+        .filter(Q(pk=pk) | Q(jahr=jahr, kw=kw, gutachten=True, gutachten_typ__isnull=True))
+        .order_by("pk")
+    }
+    return locked[pk]
+
+
+def _announce_week_if_coded(jahr, kw, *, actor):
+    """coding_completed once the week's pending-coding queue is empty (domain.md §5), whether
+    the last Gutachten was coded on the card, in a batch or on the edit page."""
+    if not Case.objects.pending_coding().filter(jahr=jahr, kw=kw).select_for_update().exists():
+        _notify_week_coded(jahr, kw, actor=actor)
 
 
 def _refuse_unknown(values):

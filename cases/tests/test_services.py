@@ -177,6 +177,8 @@ def test_coding_ta_ja_without_a_kind_saves_with_a_warning(actor, admin_user):
 
 
 def edit(case, actor, **changes):
+    """An edit on the case as stored now, as the edit page would send it."""
+    case.refresh_from_db()
     return case_update(
         case=case,
         values={**editable_values_python(case), **changes},
@@ -282,3 +284,24 @@ def test_fields_outside_the_editable_ones_are_refused(actor):
         )
     case.refresh_from_db()
     assert case.fall_id == "2026-10-kardio-Weiß"
+
+
+def coding_completed():
+    from accounts.models import Notification, NotificationType
+
+    return Notification.objects.filter(type=NotificationType.CODING_COMPLETED)
+
+
+def test_coding_a_weeks_last_gutachten_on_the_edit_page_announces_the_week(actor, dak_user):
+    first = make_case(**values(gutachten=True))
+    second = make_case(**values(nachname="Schröder", gutachten=True))
+    edit(first, actor, gutachten_typ="Bestätigung", therapieaenderung="Nein")
+    assert not coding_completed().exists()
+    edit(first, actor, telefon="030 1")
+    edit(second, actor, gutachten_typ="Alternative", therapieaenderung="Nein")
+    [notice] = coding_completed()
+    assert notice.recipient == dak_user
+    assert "KW 10/2026" in notice.message
+    # Recoding a coded case announces nothing again.
+    edit(second, actor, gutachten_typ="Bestätigung")
+    assert coding_completed().count() == 1
