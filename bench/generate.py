@@ -176,7 +176,10 @@ class _CaseRows:
         thema, thema_codes, thema_sex = pick(_THEMEN[fallgruppe])
         geschlecht = thema_sex or ("w" if r() < 0.5 else "m")
         vorname = pick(demo.FIRST_NAMES_M if geschlecht == "m" else demo.FIRST_NAMES_W)
-        nachname = pick(demo.LAST_NAMES)
+        # Real-world rates (demo.SURNAME_POOL): repeats and look-alikes in one week and group.
+        nachname = pick(demo.SURNAME_POOL)
+        if r() < demo.P_SURNAME_IN_CAPITALS:
+            nachname = nachname.upper()
         geburtsdatum = None
         if r() > 0.03:
             geburtsdatum = day - dt.timedelta(days=9125 + int(r() * 23725))  # aged 25 to 90

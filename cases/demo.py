@@ -48,19 +48,45 @@ FIRST_NAMES_M = (
     "Tobias", "Alexander", "Sebastian", "Daniel", "Lukas", "Horst", "Günter", "Werner", "Heinz",
     "Karl", "Matthias",
 )  # fmt: skip
-# Umlauts and ß on purpose: they exercise the duplicate key (casefold) and sorting.
-LAST_NAMES = (
-    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz",
-    "Hoffmann", "Schäfer", "Koch", "Bauer", "Richter", "Klein", "Wolf", "Schröder", "Neumann",
-    "Schwarz", "Zimmermann", "Braun", "Krüger", "Hofmann", "Hartmann", "Lange", "Schmitt",
-    "Werner", "Schmitz", "Krause", "Meier", "Lehmann", "Schmid", "Schulze", "Maier", "Köhler",
-    "Herrmann", "König", "Walter", "Mayer", "Huber", "Kaiser", "Fuchs", "Peters", "Lang",
-    "Scholz", "Möller", "Weiß", "Jung", "Hahn", "Schubert", "Vogel", "Friedrich", "Keller",
-    "Günther", "Frank", "Berger", "Winkler", "Roth", "Beck", "Lorenz", "Baumann", "Franke",
-    "Albrecht", "Schuster", "Simon", "Ludwig", "Böhm", "Winter", "Kraus", "Martin",
-    "Schumacher", "Krämer", "Vogt", "Stein", "Jäger", "Otto", "Sommer", "Groß", "Seidel",
-    "Heinrich",
+# The most common German surnames with rough relative frequencies (entries per ~10,000 in
+# telephone directories, rounded), so one surname comes back several times in one week and
+# Fallgruppe as in real data. Spellings that differ only by an umlaut, ß or case are different
+# people with different fall_ids (domain.md §3), but MariaDB's default collation folds them
+# together (Müller = Muller, Weiß = Weiss, Kühn = Kuhn): the partners are listed at their own,
+# smaller real-world rates. Umlauts and ß also exercise the duplicate key (casefold) and sorting.
+SURNAME_WEIGHTS = (
+    ("Müller", 256), ("Schmidt", 190), ("Schneider", 115), ("Fischer", 98), ("Weber", 85),
+    ("Meyer", 80), ("Wagner", 80), ("Becker", 75), ("Schulz", 73), ("Hoffmann", 72),
+    ("Schäfer", 60), ("Koch", 57), ("Bauer", 57), ("Richter", 55), ("Klein", 54), ("Wolf", 50),
+    ("Schröder", 48), ("Neumann", 47), ("Schwarz", 46), ("Zimmermann", 45), ("Braun", 43),
+    ("Krüger", 42), ("Hofmann", 42), ("Hartmann", 41), ("Lange", 40), ("Schmitt", 40),
+    ("Werner", 39), ("Schmitz", 38), ("Krause", 38), ("Meier", 37), ("Lehmann", 36),
+    ("Schmid", 36), ("Schulze", 35), ("Maier", 35), ("Köhler", 34), ("Herrmann", 33),
+    ("König", 32), ("Walter", 32), ("Mayer", 31), ("Huber", 31), ("Kaiser", 30), ("Fuchs", 30),
+    ("Peters", 29), ("Lang", 29), ("Scholz", 29), ("Möller", 28), ("Weiß", 28), ("Jung", 27),
+    ("Hahn", 27), ("Schubert", 26), ("Vogel", 26), ("Friedrich", 26), ("Keller", 25),
+    ("Günther", 25), ("Frank", 25), ("Berger", 24), ("Winkler", 24), ("Roth", 23), ("Beck", 23),
+    ("Lorenz", 23), ("Baumann", 22), ("Franke", 22), ("Albrecht", 22), ("Kuhn", 22),
+    ("Schuster", 21), ("Simon", 21), ("Ludwig", 21), ("Böhm", 21), ("Winter", 20), ("Kraus", 20),
+    ("Martin", 20), ("Schumacher", 20), ("Krämer", 20), ("Vogt", 19), ("Stein", 19),
+    ("Jäger", 19), ("Otto", 19), ("Sommer", 18), ("Groß", 18), ("Seidel", 18), ("Heinrich", 18),
+    ("Kramer", 15), ("Hübner", 15), ("Weiss", 12), ("Köster", 10), ("Kühn", 9), ("Gross", 8),
+    ("Schüler", 8), ("Strauß", 7), ("Schuler", 5), ("Strauss", 4), ("Kohler", 3), ("Koster", 2),
+    ("Schafer", 2), ("Muller", 1), ("Schroder", 1), ("Kruger", 1), ("Bohm", 1), ("Hubner", 1),
+    ("Jager", 1), ("Moller", 1),
 )  # fmt: skip
+LAST_NAMES = tuple(name for name, _weight in SURNAME_WEIGHTS)
+# Each surname `weight` times: a uniform pick from the pool is a pick at the real-world rate.
+SURNAME_POOL = tuple(name for name, weight in SURNAME_WEIGHTS for _ in range(weight))
+# Some source systems and clerks type surnames in capitals (MÜLLER next to Müller, WEISS).
+P_SURNAME_IN_CAPITALS = 0.01
+
+
+def surname_for(rng: random.Random) -> str:
+    """A surname at its real-world rate, now and then in capitals as some entries are."""
+    nachname = rng.choice(SURNAME_POOL)
+    return nachname.upper() if rng.random() < P_SURNAME_IN_CAPITALS else nachname
+
 
 # Share of Erstberatungen per Fallgruppe (percent).
 FALLGRUPPE_WEIGHTS = {"onko": 40, "kardio": 25, "galle": 12, "sd": 13, "intensiv": 10}
@@ -255,7 +281,7 @@ def _build_case(rng, datum, fallgruppe, today, admin_id, dak_id) -> DemoCase:
     if thema.geschlecht is None and rng.random() < 0.01:
         geschlecht = "d"
     vorname = rng.choice(FIRST_NAMES_M if geschlecht == "m" else FIRST_NAMES_W)
-    nachname = rng.choice(LAST_NAMES)
+    nachname = surname_for(rng)
     low, high = ALTER.get(fallgruppe, ALTER_INTENSIV)
     geburtsdatum = None
     if rng.random() > 0.03:

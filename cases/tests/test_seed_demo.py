@@ -224,3 +224,41 @@ def test_force_runs_it_in_production(settings):
 def test_it_refuses_an_impossible_number_of_weeks(weeks):
     with pytest.raises(CommandError, match="--weeks"):
         seed(weeks=weeks)
+
+
+# --- Real-world surnames (issue 11 §1) -----------------------------------------------------------
+
+
+def test_surnames_come_at_real_world_rates_with_look_alike_partners():
+    pool = Counter(demo.SURNAME_POOL)
+    assert pool.most_common(1)[0][0] == "Müller"
+    # Partners that MariaDB's default collation folds together, rarer than the common spelling.
+    for common, rare in (("Müller", "Muller"), ("Weiß", "Weiss"), ("Kuhn", "Kühn")):
+        assert pool[common] > pool[rare] > 0
+
+
+@pytest.mark.django_db
+def test_seeded_weeks_hold_look_alike_and_repeated_surnames_and_seed_cleanly():
+    from cases.tests.lookalikes import lookalike_groups, repeated_surnames
+
+    seed(weeks=16)  # on MariaDB's default collation this crashed on the unique fall_id
+
+    rows = [
+        ((jahr, kw, fallgruppe), nachname)
+        for jahr, kw, fallgruppe, nachname in Case.objects.values_list(
+            "jahr", "kw", "fallgruppe", "nachname"
+        )
+    ]
+    look_alikes = lookalike_groups(rows)
+    assert len(look_alikes) >= 2
+    repeated = repeated_surnames(rows)
+    assert len(repeated) >= 20
+    assert any(nachname.isupper() for _group, nachname in rows)
+    # Each look-alike and each repeat has a fall_id of its own, built from its exact spelling.
+    fall_ids = list(Case.objects.values_list("fall_id", flat=True))
+    assert len(fall_ids) == len(set(fall_ids)) == len(rows)
+    for (jahr, kw, fallgruppe), names in look_alikes:
+        stems = {rules.build_fall_id(jahr, kw, fallgruppe, name) for name in names}
+        assert stems <= set(fall_ids)
+    for (jahr, kw, fallgruppe), name in repeated:
+        assert rules.build_fall_id(jahr, kw, fallgruppe, name, suffix=2) in fall_ids
