@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import NotificationType, Role
 from cases import rules
 from cases.models import Case
-from coding.services import case_icd_set, stored_codes
+from coding.icd import icd_apply, stored_codes
 from imports import audit_actions
 from imports.models import ImportLog, ImportType
 from imports.outcomes import LOG_COUNTERS, RowOutcome, count_outcomes
@@ -82,7 +82,7 @@ def icd_workbook_check(data: bytes) -> list[IcdRowResult]:
                 )
             continue
         case = cases[items[0].fall_id]
-        same = bool(case.icd) and stored_codes(case) == code_sets.pop()
+        same = bool(case.icd) and set(stored_codes(case)) == code_sets.pop()
         for n, i in enumerate(items):
             if same or n > 0:
                 i.status = RowOutcome.DUPLIKAT
@@ -103,10 +103,11 @@ def icd_workbook_import(*, data: bytes, file_name: str, actor):
     with transaction.atomic():
         cases = Case.objects.select_for_update().in_bulk([r.case_id for r in to_save])
         for item in to_save:
-            changed = case_icd_set(
-                case=cases[item.case_id], codes=rules.parse_icd(item.icd), user=user, now=now
+            # The saving code of the inline entry; the audit entry is the upload's one below.
+            change = icd_apply(
+                case=cases[item.case_id], codes=rules.parse_icd(item.icd), actor=actor, now=now
             )
-            if not changed:
+            if change is None:
                 item.status = RowOutcome.DUPLIKAT
                 item.message = "Der Fall hat bereits diese Codes."
         saved = [r for r in rows if r.status == RowOutcome.UPDATE]
