@@ -86,3 +86,56 @@ class YearlySummary(models.Model):
             "keine_rueckmeldung": self.keine_rueckmeldung,
             "gutachten": self.gutachten,
         }
+
+
+class WeeklyReport(models.Model):
+    """The Berichtswesen workbook of one week (formats.md §4), as last generated.
+
+    One row per (jahr, kw): generating the week again replaces the file and the figures and
+    keeps the previous version's figures and the cells that changed against its workbook
+    (`reports.cells.workbook_changes`). Each generation is an audit entry. The file lives in
+    the database (BinaryField): written in the same transaction as its row, backed up with
+    it, and reachable only through the audited download view — never a public URL.
+    """
+
+    jahr = models.PositiveSmallIntegerField("Jahr")
+    kw = models.PositiveSmallIntegerField("KW")
+    version = models.PositiveIntegerField("Fassung", default=1)
+    content = models.BinaryField("Datei", editable=False)
+    file_name = models.CharField("Dateiname", max_length=100)
+    figures = models.JSONField("Zahlen", default=dict)
+    previous_figures = models.JSONField("Zahlen der vorigen Fassung", null=True, blank=True)
+    # [{sheet, row, column, zeile, spalte, alt, neu, format}] against the previous version.
+    changes = models.JSONField("Änderungen gegenüber der vorigen Fassung", default=list)
+    changed_count = models.PositiveIntegerField("geänderte Werte", default=0)
+    previous_generated_at = models.DateTimeField("vorige Fassung erstellt am", null=True)
+    generated_at = models.DateTimeField("erstellt am")
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="erstellt von",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    # A display copy: the user's e-mail, or "Kommandozeile" for the command and its timer.
+    generated_by_label = models.CharField("erstellt von (Anzeige)", max_length=254, blank=True)
+
+    class Meta:
+        verbose_name = "Wochenbericht"
+        verbose_name_plural = "Wochenberichte"
+        ordering = ["-jahr", "-kw"]
+        constraints = [
+            models.UniqueConstraint(fields=["jahr", "kw"], name="weekly_report_unique_week"),
+            models.CheckConstraint(
+                condition=Q(jahr__gte=2000, jahr__lte=2100), name="weekly_report_jahr_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(kw__gte=1, kw__lte=53), name="weekly_report_kw_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Berichtswesen KW {self.kw:02d}/{self.jahr}"
