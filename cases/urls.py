@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import detail
+from cases.views import detail, icd_template
 from cases.views import list as case_list
 
 app_name = "cases"
@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("suche/", case_list.case_search, name="search"),
     path("suche/zuruecksetzen/", case_list.case_search_reset, name="search_reset"),
     path("export/", case_list.case_export, name="export"),
+    path("codiervorlage/", icd_template.icd_template_download, name="icd_template"),
     path("neu/", detail.create, name="create"),
     path("<int:pk>/", detail.detail, name="detail"),
     path("<int:pk>/bearbeiten/", detail.edit, name="edit"),

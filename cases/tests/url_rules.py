@@ -19,6 +19,8 @@ URL_RULES = {
     ),
     "cases:search_reset": rule(LOGGED_IN, method="post", dak="redirect", admin="redirect"),
     "cases:export": rule(LOGGED_IN),
+    # The ICD coding template: DAK staff and admins (cases/tests/test_icd_template.py).
+    "cases:icd_template": rule(DAK_OR_ADMIN),
     "cases:detail": rule(DAK_OR_ADMIN, kwargs=_case),
     "cases:edit": rule(ADMIN, kwargs=_case),
     # Crafted POSTs by each role: cases/tests/test_detail_views.py.

@@ -131,6 +131,7 @@ def test_the_icd_page_says_where_the_codiervorlage_comes_from(dak_client):
     page = dak_client.get(reverse("imports:icd")).content.decode()
     hint = page.split('data-testid="codiervorlage-hinweis"')[1]
     assert "Woher kommt die Codiervorlage?" in hint
-    assert "Sie erhalten sie vom Anbieter" in hint
+    assert "Das Portal erstellt sie" in hint
+    assert 'action="/faelle/codiervorlage/"' in hint
     assert "„Fall-ID“ und „ICD“" in hint
     assert "„ICD-Codierung“" in hint

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import audit
 from accounts.actor import Actor
 from accounts.permissions import DAK_OR_ADMIN, requires
+from cases.filters import CaseFilterForm
 from imports.forms import IcdUploadForm
 from imports.icd_import import icd_workbook_import
 from imports.outcomes import RowOutcome
@@ -46,6 +47,8 @@ def icd_upload(request):
         "result": result,
         "upload_url": request.path,
         "max_size": format_size(settings.IMPORT_MAX_BYTES),
+        # Jahr/KW/Fallgruppe for the template download (cases:icd_template).
+        "template_form": CaseFilterForm(auto_id="vorlage_%s"),
     }
     template = "imports/partials/icd_result.html" if request.htmx else "imports/icd_upload.html"
     return render(request, template, context)
