@@ -14,6 +14,11 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ "${WITH_BROWSER:-0}" = 1 ] && ! command -v chromium >/dev/null; then
   missing+=(chromium)
 fi
+# LibreOffice Calc (headless) opens the written Berichtswesen in a real spreadsheet program in
+# a test; CI must have it (the test fails there without it and skips elsewhere).
+if { [ -n "${CI:-}" ] || [ "${WITH_OFFICE:-0}" = 1 ]; } && ! command -v soffice >/dev/null; then
+  missing+=(libreoffice-calc-nogui)
+fi
 python3 - <<'PY' || { echo "Python 3.11 oder neuer wird benötigt (python3 --version)." >&2; exit 1; }
 import sys
 sys.exit(0 if sys.version_info >= (3, 11) else 1)
