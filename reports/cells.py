@@ -146,7 +146,7 @@ def _same(a, b):
 
 
 def format_value(value, number_format="General"):
-    """A cell value as German readers expect it: 1.234, 12,5 %, – for empty."""
+    """A cell value as German readers expect it: 12,5 %, 1.234 (with #,##0), – for empty."""
     if value is None or value == "":
         return "–"
     if isinstance(value, bool):
@@ -161,9 +161,11 @@ def format_value(value, number_format="General"):
                 .replace(".", ",")
                 .replace("§", ".")
             )
+        # As the spreadsheet shows it: thousands grouped only where the format says so.
+        grouping = "," if "," in (number_format or "") else ""
         if isinstance(value, int) or float(value).is_integer():
-            return f"{int(value):,}".replace(",", ".")
-        return f"{value:,}".replace(",", "§").replace(".", ",").replace("§", ".")
+            return f"{int(value):{grouping}}".replace(",", ".")
+        return f"{value:{grouping}}".replace(",", "§").replace(".", ",").replace("§", ".")
     return str(value)
 
 

@@ -95,7 +95,9 @@ def test_a_whole_number_read_as_float_is_the_same_figure_but_text_is_not():
 
 def test_values_are_shown_the_german_way():
     assert format_value(0.125, "0.0%") == "12,5 %"
-    assert format_value(1234) == "1.234"
+    assert format_value(2026) == "2026"
+    assert format_value(1234, "#,##0") == "1.234"
+    assert format_value(0.5) == "0,5"
     assert format_value(3.0) == "3"
     assert format_value(None) == "–"
     assert format_value("Gesamt") == "Gesamt"
