@@ -8,12 +8,16 @@ NAVIGATION = [
     ("Übersicht", "home", LOGGED_IN),
     ("Fälle", "cases:list", LOGGED_IN),
     ("Import", "imports:index", ADMIN),
-    # Until the ICD queue page exists, ICD codes are entered by uploading the coded workbook.
-    ("ICD-Eingabe", ("coding:icd_queue", "imports:icd"), DAK_OR_ADMIN),
+    ("Excel-Sync", "imports:sync", ADMIN),
+    # The ICD-Eingabe queue (cases:icd_queue); the workbook upload is reached from the import pages.
+    ("ICD-Eingabe", ("cases:icd_queue", "imports:icd"), DAK_OR_ADMIN),
     ("Codierung", "coding:queue", ADMIN),
     ("Berichte", "reports:list", LOGGED_IN),
     ("Verwaltung", "accounts:index", ADMIN),
 ]
+# Pages that belong to a section although their address lies elsewhere: the ICD workbook upload
+# (/import/icd/, reached from the ICD-Eingabe page) is ICD entry, not "Import".
+SECTION_ALSO = {"ICD-Eingabe": ("imports:icd",)}
 
 
 def navigation(request):
@@ -29,16 +33,19 @@ def navigation(request):
         url = first_url(url_names)
         if url is None:
             continue
-        items.append({"label": label, "url": url, "active": False})
+        also = [first_url(name) for name in SECTION_ALSO.get(label, ())]
+        prefixes = [url, *(other for other in also if other and other != url)]
+        items.append({"label": label, "url": url, "active": False, "prefixes": prefixes})
     # One active item: the section whose address is the longest prefix of the current path
     # (/import/icd/ is "ICD-Eingabe", not also "Import"; "/" only on the start page itself).
     matching = [
-        item
+        (len(prefix), item)
         for item in items
-        if (request.path.startswith(item["url"]) if item["url"] != "/" else request.path == "/")
+        for prefix in item["prefixes"]
+        if (request.path.startswith(prefix) if prefix != "/" else request.path == "/")
     ]
     if matching:
-        max(matching, key=lambda item: len(item["url"]))["active"] = True
+        max(matching, key=lambda pair: pair[0])[1]["active"] = True
     return {"nav_items": items, "login_step_pending": False}
 
 

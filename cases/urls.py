@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import detail, icd_template
+from cases.views import detail, icd, icd_template
 from cases.views import list as case_list
 
 app_name = "cases"
@@ -14,4 +14,7 @@ urlpatterns: list = [
     path("neu/", detail.create, name="create"),
     path("<int:pk>/", detail.detail, name="detail"),
     path("<int:pk>/bearbeiten/", detail.edit, name="edit"),
+    path("<int:pk>/icd/", icd.icd_save_view, name="icd"),
+    path("icd/pruefen/", icd.icd_check_view, name="icd_check"),
+    path("icd-eingabe/", icd.icd_queue, name="icd_queue"),
 ]

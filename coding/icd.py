@@ -39,6 +39,10 @@ class ICDRefused(rules.RuleError):
         self.invalid_codes = invalid_codes or []
 
 
+class ICDAlreadyEntered(ICDRefused):
+    """The queue's save of a case that someone else gave codes meanwhile."""
+
+
 @dataclass
 class ICDCheck:
     """What an input means: its normalised codes, or the error naming the invalid ones."""
@@ -117,15 +121,25 @@ def icd_apply(*, case, codes: list[str], actor, now=None) -> tuple[str, str] | N
     return old_text, new_text
 
 
-def icd_save(*, case, text, actor) -> ICDSaved:
+ALREADY_ENTERED = (
+    "Für diesen Fall hat inzwischen jemand anderes ICD-Codes eingetragen ({codes}); "
+    "er wurde nicht geändert."
+)
+
+
+def icd_save(*, case, text, actor, only_pending=False) -> ICDSaved:
     """Save what someone typed on one case (``case``: a Case or its pk) as ``actor``.
 
     Refuses invalid input with ICDRefused (nothing changed). The row is locked for the whole
-    save, so two saves of one case run one after the other and both are audited in order."""
+    save, so two saves of one case run one after the other and both are audited in order.
+    ``only_pending`` (the ICD-Eingabe queue): refuse when the case has codes by now, so a
+    queue showing a case that someone else coded meanwhile never overwrites those codes."""
     codes = icd_parse(text)
     pk = case.pk if isinstance(case, Case) else case
     with transaction.atomic():
         current = Case.objects.select_for_update().get(pk=pk)
+        if only_pending and current.icd:
+            raise ICDAlreadyEntered(ALREADY_ENTERED.format(codes=current.icd))
         change = icd_apply(case=current, codes=codes, actor=actor)
         if change is not None:
             old_text, new_text = change

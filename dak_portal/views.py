@@ -37,7 +37,7 @@ def home(request):
         ),
         # The figures' cases in the case list, filtered as the figure counts them.
         "icd_links": links(
-            link("Zur ICD-Eingabe", ("coding:icd_queue", "imports:icd"), DAK_OR_ADMIN),
+            link("Zur ICD-Eingabe", ("cases:icd_queue", "imports:icd"), DAK_OR_ADMIN),
             link("In der Fallliste", "cases:list", LOGGED_IN, "icd_fehlt=1"),
         ),
         "coding_links": links(

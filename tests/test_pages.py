@@ -33,10 +33,11 @@ def test_navigation_shows_only_existing_pages(dak_client):
             assert f">{label}<" not in content
 
 
-def test_dak_staff_find_the_icd_upload_in_the_navigation(dak_client):
+def test_dak_staff_find_the_icd_entry_in_the_navigation_and_the_upload_from_there(dak_client):
     content = dak_client.get("/").content.decode()
-    assert 'href="/import/icd/"' in content
+    assert 'class="nav-link" href="/faelle/icd-eingabe/">ICD-Eingabe<' in content
     assert ">Import<" not in content  # the admin-only imports stay hidden
+    assert 'href="/import/icd/"' in dak_client.get("/faelle/icd-eingabe/").content.decode()
 
 
 def _active_nav_labels(content):
@@ -52,6 +53,8 @@ def _active_nav_labels(content):
         ("/import/", "Import"),
         ("/import/csv/", "Import"),
         ("/import/icd/", "ICD-Eingabe"),
+        ("/faelle/icd-eingabe/", "ICD-Eingabe"),
+        ("/faelle/", "Fälle"),
         ("/verwaltung/benutzer/", "Verwaltung"),
     ],
 )
@@ -192,7 +195,7 @@ def test_start_page_tiles_link_only_to_pages_the_dak_user_may_open(dak_client):
     # import or coding queue.
     assert _tile_links(dak_client.get("/").content.decode()) == [
         _existing("cases:list"),
-        [*_existing("coding:icd_queue", "imports:icd"), "/faelle/?icd_fehlt=1"],
+        [*_existing("cases:icd_queue", "imports:icd"), "/faelle/?icd_fehlt=1"],
         ["/faelle/?codierung_fehlt=1"],
     ]
 
@@ -200,7 +203,7 @@ def test_start_page_tiles_link_only_to_pages_the_dak_user_may_open(dak_client):
 def test_start_page_tiles_link_an_admin_to_import_and_coding(admin_client):
     assert _tile_links(admin_client.get("/").content.decode()) == [
         [*_existing("cases:list"), "/import/"],
-        [*_existing("coding:icd_queue", "imports:icd"), "/faelle/?icd_fehlt=1"],
+        [*_existing("cases:icd_queue", "imports:icd"), "/faelle/?icd_fehlt=1"],
         [*_existing("coding:queue"), "/faelle/?codierung_fehlt=1"],
     ]
 

@@ -25,4 +25,16 @@ URL_RULES = {
     "cases:edit": rule(ADMIN, kwargs=_case),
     # Crafted POSTs by each role: cases/tests/test_detail_views.py.
     "cases:create": rule(ADMIN),
+    # ICD entry (cases/tests/test_icd_views.py): the save answers with a redirect back without
+    # JavaScript; the check writes nothing and answers with the feedback partial.
+    "cases:icd": rule(
+        DAK_OR_ADMIN,
+        method="post",
+        kwargs=_case,
+        data={"icd": "C50.1"},
+        dak="redirect",
+        admin="redirect",
+    ),
+    "cases:icd_check": rule(DAK_OR_ADMIN, method="post", data={"icd": "C50.1"}),
+    "cases:icd_queue": rule(DAK_OR_ADMIN),
 }

@@ -6,6 +6,7 @@ import decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.formats import localize
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -14,7 +15,6 @@ from accounts.actor import Actor
 from accounts.models import AuditLog
 from accounts.permissions import ADMIN, DAK_OR_ADMIN, requires, user_may
 from accounts.views.audit import describe
-from cases import rules
 from cases.forms import SECTIONS, CaseCreateForm, CaseEditForm, basis_for, initial_values
 from cases.models import Case
 from cases.services import (
@@ -25,6 +25,7 @@ from cases.services import (
     case_update,
     edited_fields,
 )
+from cases.views.icd import icd_context
 
 HISTORY_LIMIT = 50
 # Who looked is in the audit log; the case's history shows what happened to it.
@@ -65,15 +66,6 @@ def _sections(case):
     ]
 
 
-def _icd_codes(case):
-    """(codes, readable): the stored ICD field as codes; text that is not valid ICD (typed
-    before the rules held) is shown as it is, with a warning."""
-    try:
-        return rules.parse_icd(case.icd), True
-    except rules.RuleError:
-        return [], False
-
-
 def _history(case):
     entries = (
         AuditLog.objects.filter(entity_type=case._meta.label_lower, entity_id=str(case.pk))
@@ -88,12 +80,10 @@ def _history(case):
 def detail(request, pk):
     case = get_object_or_404(Case.objects.select_related("import_log", *CASE_USERS), pk=pk)
     audit.record_read(request, case)
-    codes, icd_readable = _icd_codes(case)
     context = {
+        **icd_context(case, back=reverse("cases:detail", args=[case.pk])),
         "case": case,
         "sections": _sections(case),
-        "icd_codes": codes,
-        "icd_readable": icd_readable,
         "kvnr_invalid": bool(case.kvnr) and not case.kvnr_valid,
         "history": _history(case),
         "history_limit": HISTORY_LIMIT,

@@ -14,7 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import audit
-from accounts.permissions import LOGGED_IN, requires
+from accounts.permissions import DAK_OR_ADMIN, LOGGED_IN, requires, user_may
 from cases import exports
 from cases.filters import CaseFilterForm, SearchForm
 from cases.selectors import LIST_FIELDS, case_list
@@ -189,6 +189,9 @@ def _list_context(request, form, search):
         sort=sort,
         columns=_columns(form, sort),
         import_log=form.filters.get("import"),
+        # The inline ICD entry in each row (DAK staff and admins) returns here without JS.
+        may_enter_icd=user_may(request.user, DAK_OR_ADMIN),
+        icd_back=list_url(form.query_string(seite=form.page_number)),
     )
     if page > MAX_PAGE:
         context["page_error"] = (

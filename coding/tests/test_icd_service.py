@@ -231,3 +231,13 @@ def test_the_workbook_upload_sends_its_one_icd_uploaded_and_no_icd_entered(dak_u
     for case in cases:
         case.refresh_from_db()
         assert (case.icd, case.icd_entered_by) == ("C50.1", dak_user)
+
+
+def test_the_queue_never_overwrites_codes_someone_entered_meanwhile(dak_user, admin_user):
+    case = make_case()
+    icd_save(case=case, text="C50.1", actor=Actor(user=admin_user))
+    with pytest.raises(ICDRefused, match="inzwischen jemand anderes"):
+        icd_save(case=case, text="E11.90", actor=Actor(user=dak_user), only_pending=True)
+    case.refresh_from_db()
+    assert case.icd == "C50.1"
+    assert len(icd_audits(case)) == 1
