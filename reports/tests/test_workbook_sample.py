@@ -22,3 +22,13 @@ def test_the_written_workbook_shows_the_expected_figures(sample_cases, jahr, kw)
     assert cells["therapieaenderungen"] == expected["therapieaenderungen"]
     assert cells["icd_onko"] == expected["icd_onko"]
     assert list(cells["icd_onko"]) == sorted(expected["icd_onko"])
+
+
+def test_the_sample_years_workbook_reads_back_to_the_same_figures(sample_cases):
+    from reports.summaries import read_berichtswesen
+
+    figures = report_figures(jahr=2025, kw=52)
+    read = read_berichtswesen(write_berichtswesen(figures))
+    assert (read["jahr"], read["bis_kw"]) == (2025, 52)
+    for key in ("gesamt", "per_fallgruppe", "gutachten_typen", "therapieaenderungen"):
+        assert read[key] == figures[key], key
