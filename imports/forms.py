@@ -95,3 +95,22 @@ class LogFilterForm(forms.Form):
     art = forms.ChoiceField(
         label="Art", required=False, choices=[("", "alle Arten"), *ImportType.choices]
     )
+
+
+class SyncUploadForm(UploadForm):
+    extensions = (".xlsx",)
+    kind_label = "eine Excel-Arbeitsmappe"
+    hint = "Eine hier exportierte und in Excel bearbeitete Arbeitsmappe (mit Spalte Fall-ID)."
+
+
+class SyncExportForm(forms.Form):
+    """All cases or the cases of one ISO year (the years that have cases)."""
+
+    jahr = forms.TypedChoiceField(
+        label="Jahr", required=False, coerce=int, empty_value=None, choices=[]
+    )
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["jahr"].choices = [("", "alle Jahre"), *((y, str(y)) for y in years)]
+        self.fields["jahr"].widget.attrs.update({"class": "form-select"})

@@ -130,6 +130,8 @@ class ImportPreview(models.Model):
         return f"{self.get_import_type_display()} {self.file_name} ({self.get_state_display()})"
 
     def get_absolute_url(self):
+        if self.import_type == ImportType.EXCEL_SYNC:
+            return reverse("imports:sync_preview", args=[self.pk])
         return reverse("imports:preview", args=[self.pk])
 
     @property

@@ -397,7 +397,7 @@ def sync_preview_create(*, plan: SyncPlan, actor) -> ImportPreview:
                 sheet=row.sheet,
                 kind=row.kind,
                 values={
-                    "_fall_id": row.fall_id,
+                    "fall_id": row.fall_id,
                     "_stand": row.stamp,
                     "_alt": encode_values(row.old),
                 },
@@ -497,7 +497,11 @@ def sync_confirm(*, preview: ImportPreview, actor) -> SyncResult:
             action=audit_actions.IMPORTED[ImportType.EXCEL_SYNC],
             actor=actor,
             entity=log,
-            new={"import_log_ids": [log.pk], "aktualisierung": applied, "fehler": log.errors},
+            new={
+                "import_log_ids": [log.pk],
+                RowOutcome.UPDATE: applied,
+                RowOutcome.FEHLER: log.errors,
+            },
         )
         locked.state = PreviewState.BESTAETIGT
         locked.confirmed_at = timezone.now()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from imports.views import downloads, icd, logs, previews
+from imports.views import downloads, icd, logs, previews, sync
 
 app_name = "imports"
 
@@ -17,6 +17,17 @@ urlpatterns = [
         name="preview_failed_rows",
     ),
     path("icd/", icd.icd_upload, name="icd"),
+    path("sync/", sync.sync_page, name="sync"),
+    path("sync/export/", sync.sync_export, name="sync_export"),
+    path("sync/vorschau/<uuid:pk>/", sync.sync_preview, name="sync_preview"),
+    path(
+        "sync/vorschau/<uuid:pk>/bestaetigen/",
+        sync.sync_preview_confirm,
+        name="sync_preview_confirm",
+    ),
+    path(
+        "sync/vorschau/<uuid:pk>/verwerfen/", sync.sync_preview_discard, name="sync_preview_discard"
+    ),
     path("protokoll/", logs.log_list, name="log_list"),
     path("protokoll/<int:pk>/", logs.log_detail, name="log_detail"),
     path("protokoll/<int:pk>/fehlerzeilen/", downloads.log_failed_rows, name="log_failed_rows"),

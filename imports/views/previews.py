@@ -77,8 +77,11 @@ def _upload(request, import_type, form_class, template):
 
 
 def _get_preview(request, pk):
-    # Someone else's preview does not exist as far as this user is concerned.
-    return get_object_or_404(ImportPreview, pk=pk, user=request.user)
+    # Someone else's preview does not exist as far as this user is concerned; an Excel-Sync
+    # preview has its own pages (imports.views.sync).
+    return get_object_or_404(
+        ImportPreview.objects.exclude(import_type=ImportType.EXCEL_SYNC), pk=pk, user=request.user
+    )
 
 
 @requires(ADMIN)
