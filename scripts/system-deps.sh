@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the operating system must provide (Debian/Ubuntu) when it is missing:
 # headers that mysqlclient builds against, pkg-config, a C compiler, Node.js/npm for front-end
-# assets. As root it installs with apt-get; otherwise it says exactly what to install.
+# assets, wrk for the HTTP benchmarks (make bench). As root it installs with apt-get; otherwise
+# it says exactly what to install.
 set -euo pipefail
 
 missing=()
@@ -11,6 +12,7 @@ command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v gcc >/dev/null || missing+=(build-essential)
 command -v npm >/dev/null || missing+=(nodejs npm)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+command -v wrk >/dev/null || missing+=(wrk)
 if [ "${WITH_BROWSER:-0}" = 1 ] && ! command -v chromium >/dev/null; then
   missing+=(chromium)
 fi
