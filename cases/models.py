@@ -262,6 +262,26 @@ class Case(models.Model):
             # The case list's Quelle filter, newest first (manual cases are rare: without it the
             # list would read the whole table to find a page of them).
             models.Index(fields=["quelle", "datum"], name="case_quelle_datum_idx"),
+            # Covering index of the report figures (reports.figures): a year's cases grouped by
+            # (kw, fallgruppe) with every counted flag read from the index, in index order (no
+            # row lookups, no temporary table).
+            models.Index(
+                fields=[
+                    "jahr",
+                    "kw",
+                    "fallgruppe",
+                    "unterlagen",
+                    "ablehnung",
+                    "abbruch",
+                    "gutachten",
+                    "gutachten_typ",
+                    "therapieaenderung",
+                    "ta_diagnosekorrektur",
+                    "ta_unterversorgung",
+                    "ta_uebertherapie",
+                ],
+                name="case_report_cover_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

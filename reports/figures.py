@@ -109,15 +109,20 @@ def check_report_week(jahr, kw) -> None:
         raise ReportWeekError(f"Das Jahr {jahr} hat keine KW {kw} (nur KW 1–{weeks}).")
 
 
-def _grouped_counts(jahr: int, kw: int | None) -> dict[tuple[int, str], dict[str, int]]:
-    """{(kw, fallgruppe): {counted key: n}} for jahr (kw ≤ `kw` unless None), one query."""
+def _grouped_query(jahr: int, kw: int | None):
+    """The conditional-aggregation query grouped by (kw, fallgruppe) (the benchmark EXPLAINs it)."""
     cases = Case.objects.filter(jahr=jahr)
     if kw is not None:
         cases = cases.filter(kw__lte=kw)
     # Aliases prefixed: an annotation named like a field ("gutachten") would shadow it.
     aggregates = {"n_erstberatungen": Count("pk")}
     aggregates.update({f"n_{key}": Count("pk", filter=cond) for key, cond in _CONDITIONS.items()})
-    rows = cases.order_by().values("kw", "fallgruppe").annotate(**aggregates)
+    return cases.order_by().values("kw", "fallgruppe").annotate(**aggregates)
+
+
+def _grouped_counts(jahr: int, kw: int | None) -> dict[tuple[int, str], dict[str, int]]:
+    """{(kw, fallgruppe): {counted key: n}} for jahr (kw ≤ `kw` unless None), one query."""
+    rows = _grouped_query(jahr, kw)
     return {(row["kw"], row["fallgruppe"]): {k: row[f"n_{k}"] for k in _COUNTED} for row in rows}
 
 
