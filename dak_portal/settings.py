@@ -345,8 +345,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per user (reports/api.py): far above what the start page asks for (two requests per
+    # view), low enough that a runaway script gets a German 429. The benchmark raises it.
+    "DEFAULT_THROTTLE_RATES": {"user": env_str("API_THROTTLE_RATE", "600/min")},
 }
-SPECTACULAR_SETTINGS = {"TITLE": "DAK Zweitmeinungs-Portal API", "VERSION": "1"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DAK Zweitmeinungs-Portal API",
+    "DESCRIPTION": (
+        "Lesender Zugriff auf die Kennzahlen der Übersicht (nur Summen, keine Falldaten). "
+        "Anmeldung über die Sitzung des Portals."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+}
 
 # --- Security ---------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

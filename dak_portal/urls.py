@@ -17,6 +17,7 @@ urlpatterns = [
     path("import/", include("imports.urls")),
     path("codierung/", include("coding.urls")),
     path("berichte/", include("reports.urls")),
+    path("api/", include("reports.api_urls")),
     path("verwaltung/django/", admin.site.urls),
 ]
 

@@ -18,4 +18,9 @@ URL_RULES = {
     "reports:generate": rule(ADMIN, method="post", data={"jahr": 2026, "kw": 5}, admin="redirect"),
     "reports:detail": rule(LOGGED_IN, kwargs=_report),
     "reports:download": rule(LOGGED_IN, kwargs=_report),
+    # The JSON API (reports/api.py): no session → 401 JSON, an admin before the 2FA code → 403
+    # JSON (no redirect for an API), otherwise the start page's rule.
+    "api:dashboard": rule(LOGGED_IN, anon=401, admin_no_mfa="forbidden"),
+    "api:jahre": rule(LOGGED_IN, anon=401, admin_no_mfa="forbidden"),
+    "api:schema": rule(LOGGED_IN, anon=401, admin_no_mfa="forbidden"),
 }
