@@ -8,6 +8,8 @@ import pytest
 import schemathesis
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -33,7 +35,13 @@ def logged_in_app(dak_user):
         environ["HTTP_COOKIE"] = cookie
         return handler(environ, start_response)
 
-    return app
+    # As Django's test client does: a request must not close the test's database connection
+    # (its transaction holds the test data; MariaDB would lose it).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield app
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
