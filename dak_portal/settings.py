@@ -295,6 +295,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 for _prefix, _path in (
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
+    ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
 ):
     if _path.is_dir():
         STATICFILES_DIRS.append((_prefix, _path))

@@ -17,9 +17,13 @@ def test_login_page_is_german(client):
 
 
 def test_start_page_shows_counts_to_a_logged_in_user(dak_client):
+    from reports.dashboard import current_year
+
     response = dak_client.get("/")
     assert response.status_code == 200
-    assert "Fälle gesamt" in response.content.decode()
+    content = response.content.decode()
+    assert f"Erstberatungen {current_year()}" in content
+    assert f"Gutachten {current_year()}" in content
 
 
 def test_navigation_shows_only_existing_pages(dak_client):
@@ -186,8 +190,25 @@ def _tile_links(content):
     import re
 
     tiles = re.findall(r'<section class="card kpi-card.*?</section>', content, flags=re.DOTALL)
-    assert len(tiles) == 3
-    return [re.findall(r'<a [^>]*href="([^"]*)"', tile) for tile in tiles]
+    assert len(tiles) == 4
+    return [
+        [href.replace("&amp;", "&") for href in re.findall(r'<a [^>]*href="([^"]*)"', tile)]
+        for tile in tiles
+    ]
+
+
+def _year_links():
+    """The first and last tile: the current year's cases and its Gutachten in the list."""
+    from reports.dashboard import current_year
+
+    jahr = current_year()
+    return (
+        f"/faelle/?jahr={jahr}",
+        [
+            f"/faelle/?jahr={jahr}&status=gutachten_codiert",
+            f"/faelle/?jahr={jahr}&status=gutachten",
+        ],
+    )
 
 
 def _existing(*url_names):
@@ -200,18 +221,22 @@ def _existing(*url_names):
 def test_start_page_tiles_link_only_to_pages_the_dak_user_may_open(dak_client):
     # The case list once it exists; the ICD entry (queue or upload); never the admin-only
     # import or coding queue.
+    cases, gutachten = _year_links()
     assert _tile_links(dak_client.get("/").content.decode()) == [
-        _existing("cases:list"),
+        [cases],
         [*_existing("cases:icd_queue", "imports:icd"), "/faelle/?icd_fehlt=1"],
         ["/faelle/?codierung_fehlt=1"],
+        gutachten,
     ]
 
 
 def test_start_page_tiles_link_an_admin_to_import_and_coding(admin_client):
+    cases, gutachten = _year_links()
     assert _tile_links(admin_client.get("/").content.decode()) == [
-        [*_existing("cases:list"), "/import/"],
+        [cases, "/import/"],
         [*_existing("cases:icd_queue", "imports:icd"), "/faelle/?icd_fehlt=1"],
         [*_existing("coding:queue"), "/faelle/?codierung_fehlt=1"],
+        gutachten,
     ]
 
 
