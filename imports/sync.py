@@ -136,6 +136,15 @@ def _cell_key(value):
     return str(value).strip() or None
 
 
+def _differs(cell, name, case) -> bool:
+    """Whether a cell no longer holds what the export wrote for the stored value."""
+    written = export_cell(name, case[name])
+    # Most cells come back exactly as written; equal values have equal keys.
+    if cell == written and type(cell) is type(written):
+        return False
+    return _cell_key(cell) != _cell_key(written)
+
+
 def _value_key(name, value):
     """A case value as compared: empty text and NULL alike, text trimmed."""
     if KINDS.get(name) == "bool":
@@ -306,11 +315,7 @@ def _classify_row(sheet, number, raw, headers, cases, entries, seen, today, form
             "bitte Fall-IDs nicht ändern oder kopieren.",
             case_id=case["id"],
         )
-    differing = [
-        name
-        for name in _COMPARED
-        if name in raw and _cell_key(raw[name]) != _cell_key(export_cell(name, case[name]))
-    ]
+    differing = [name for name in _COMPARED if name in raw and _differs(raw[name], name, case)]
     kw_changed = "kw" in raw and _cell_key(raw["kw"]) != _cell_key(case["kw"])
     if not differing and not kw_changed:
         return None

@@ -14,8 +14,9 @@ caught here from the zip's central directory or a cheap byte scan:
   to trust the portal with a file that runs code when someone opens it again;
 * sparse sheets: one cell in A1 and one in XFD1048576 are a few bytes of XML but make
   calamine build a dense grid of 17 billion cells. Regular sheets (every ``<c>``/``<row>`` with
-  a small ``r`` reference first) are vetted by a byte scan; anything else gets an exact
-  streaming count of the grid calamine would build.
+  an ``r`` reference first, all of them within A–CZ × 49,999 rows or A–AX × 199,999 rows, both
+  under the cell cap) are vetted by a byte scan; anything else gets an exact streaming count of
+  the grid calamine would build.
 
 The exact scan also collects formula text (``<f>``), which calamine cannot return, so every
 sheet holding a formula goes through it.
@@ -60,6 +61,11 @@ _ROW_WITHOUT_REF = re.compile(rb'<row(?=[\s/>])(?! r=")')
 _SMALL_ROW = rb'(?:[1-4][0-9]{4}|[1-9][0-9]{0,3})"'
 _BIG_CELL_REF = re.compile(rb'<c r="(?![A-C]?[A-Z]' + _SMALL_ROW + rb")")
 _BIG_ROW_REF = re.compile(rb'<row r="(?!' + _SMALL_ROW + rb")")
+# Tall = columns A-AX, rows 1-199,999: at most 9,999,950 cells, under the cap too (the Excel
+# sync's export of one year holds about 150,000 rows of 40 columns).
+_TALL_ROW = rb'(?:1[0-9]{5}|[1-9][0-9]{0,4})"'
+_TALL_BIG_CELL_REF = re.compile(rb'<c r="(?!(?:A[A-X]|[A-Z])' + _TALL_ROW + rb")")
+_TALL_BIG_ROW_REF = re.compile(rb'<row r="(?!' + _TALL_ROW + rb")")
 _REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -270,6 +276,8 @@ def _scan_part(
 ) -> bool:
     """Byte scan of one part; True when a sheet needs the exact scan (formulas, odd layout)."""
     needs_exact = False
+    # A regular sheet passes when all of it fits one of the two shapes (small or tall).
+    shapes = {"small", "tall"}
     carry = b""
     first = True
     try:
@@ -294,7 +302,8 @@ def _scan_part(
                 if _FORBIDDEN.search(piece):
                     raise _entity_rejection()
                 if is_sheet and not needs_exact:
-                    needs_exact = forced or _irregular_sheet_piece(piece)
+                    shapes -= _irregular_sheet_shapes(piece)
+                    needs_exact = forced or not shapes
                 if not block:
                     return needs_exact
     except FileRejected:
@@ -304,15 +313,21 @@ def _scan_part(
         raise FileRejected(DAMAGED) from None
 
 
-def _irregular_sheet_piece(piece: bytes) -> bool:
-    return bool(
+def _irregular_sheet_shapes(piece: bytes) -> set[str]:
+    """The regular shapes ("small", "tall") this piece of sheet XML does not fit."""
+    if (
         _FORMULA_TAG.search(piece)
         or _PREFIXED_TAG.search(piece)
         or _CELL_WITHOUT_REF.search(piece)
         or _ROW_WITHOUT_REF.search(piece)
-        or _BIG_CELL_REF.search(piece)
-        or _BIG_ROW_REF.search(piece)
-    )
+    ):
+        return {"small", "tall"}
+    misfits = set()
+    if _BIG_CELL_REF.search(piece) or _BIG_ROW_REF.search(piece):
+        misfits.add("small")
+    if _TALL_BIG_CELL_REF.search(piece) or _TALL_BIG_ROW_REF.search(piece):
+        misfits.add("tall")
+    return misfits
 
 
 def _column_index(letters: str) -> int:

@@ -206,6 +206,39 @@ def test_regular_sheets_skip_the_exact_scan():
     assert safety.check_xlsx(data, max_bytes=10**6).scans == {}
 
 
+def with_far_row(ref_row: int, column: str) -> bytes:
+    data = xlsx({"2025": [HEADERS]})
+    sheet = read_entry(data, SHEET).decode()
+    far = f'<row r="{ref_row}"><c r="{column}{ref_row}" t="inlineStr"><is><t>x</t></is></c></row>'
+    return rewrite_zip(data, {SHEET: sheet.replace("</sheetData>", far + "</sheetData>")})
+
+
+@pytest.mark.parametrize(("ref_row", "column"), [(49_999, "CZ"), (199_999, "AX"), (150_000, "A")])
+def test_tall_or_wide_regular_sheets_skip_the_exact_scan(ref_row, column):
+    # Both shapes stay under the cell cap (49,999 x 104 and 199,999 x 50), so the byte scan
+    # suffices: the Excel sync's one-year export of ~150,000 rows is not parsed twice.
+    assert safety.check_xlsx(with_far_row(ref_row, column), max_bytes=10**6).scans == {}
+
+
+@pytest.mark.parametrize(
+    ("ref_row", "column", "too_big"),
+    [
+        (150_000, "AY", False),
+        (50_000, "CZ", False),
+        (200_000, "A", False),
+        (250_000, "AX", True),
+        (100_000, "DA", True),
+    ],
+)
+def test_sheets_outside_both_shapes_get_the_exact_count(ref_row, column, too_big):
+    data = with_far_row(ref_row, column)
+    if too_big:
+        assert "zu groß" in rejected(data)
+    else:
+        scans = safety.check_xlsx(data, max_bytes=10**6).scans
+        assert scans[SHEET].max_row == ref_row - 1
+
+
 def test_truncated_zip(edge):
     assert rejected(edge[: len(edge) // 2])
 
