@@ -406,3 +406,35 @@ def test_the_audit_log_names_what_a_list_read_stored_in_german(admin_client):
     for label in ("Angezeigte Fälle", "Filter", "mit Suche", "Ansicht"):
         assert f">{label}</th>" in html
     assert "fallgruppe=onko" in html and str(case.pk) in html
+
+
+def test_each_row_shows_its_values_formatted_and_escaped(dak_client):
+    coded = make_case(
+        nachname="<b>Groß</b>",
+        vorname="",
+        datum=dt.date(2026, 2, 3),
+        fallgruppe="kardio",
+        gutachten=True,
+        gutachten_typ="Alternative",
+        icd="I25.1",
+    )
+    html = dak_client.get(LIST).content.decode()
+    row = re.search(
+        rf'<tr>\s*<td class="cell-nowrap"><a href="/faelle/{coded.pk}/">.*?</tr>', html, re.S
+    )
+    cells = [
+        re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row[0], re.S)
+    ]
+    assert cells[:7] == [
+        coded.fall_id.replace("<", "&lt;").replace(">", "&gt;"),
+        "6",
+        "03.02.2026",
+        "&lt;b&gt;Groß&lt;/b&gt;",
+        "–",
+        "Kardiologie",
+        coded.status_label,
+    ]
+    assert cells[8] == "Alternative"
+    assert 'title="KW 6/2026"' in row[0]
+    assert f'action="/faelle/{coded.pk}/icd/"' in row[0]
+    assert f'id="icd-eingabe-{coded.pk}" value="I25.1"' in row[0]

@@ -45,6 +45,8 @@ def icd_context(
         "icd_changed": changed,
         "icd_warnings": list(warnings),
         "icd_back": back,
+        "icd_url": reverse("cases:icd", args=[case.pk]),
+        "icd_check_url": reverse("cases:icd_check"),
         "may_enter_icd": True,
     }
 
