@@ -427,25 +427,26 @@ def first_free_fall_ids(items, *, reserved=None, existing=None, using=DEFAULT_DB
         stem = (jahr, kw, fallgruppe, " ".join(str(nachname or "").split()))
         waiting.setdefault(stem, []).append(index)
     next_suffix = dict.fromkeys(waiting, 1)
-    asked_up_to = dict.fromkeys(waiting, 0)  # candidates 1..n of the stem are known
+    built = {stem: [] for stem in waiting}  # candidates 1..n of the stem, asked about
     taken = set()
     while waiting:
         candidates = []
         for stem, indexes in waiting.items():
-            first = asked_up_to[stem] + 1
-            count = max(2 * len(indexes), asked_up_to[stem]) if first > 1 else len(indexes)
-            candidates.extend(
-                rules.build_fall_id(*stem, suffix=s) for s in range(first, first + count)
-            )
-            asked_up_to[stem] += count
+            known = built[stem]
+            first = len(known) + 1
+            count = max(2 * len(indexes), len(known)) if first > 1 else len(indexes)
+            fresh = [rules.build_fall_id(*stem, suffix=s) for s in range(first, first + count)]
+            known.extend(fresh)
+            candidates.extend(fresh)
         if existing is not None:
             taken.update(existing.intersection(candidates))
         else:
             taken.update(_taken_fall_ids(candidates, using))
         for stem in list(waiting):
             indexes = waiting[stem]
-            while indexes and next_suffix[stem] <= asked_up_to[stem]:
-                candidate = rules.build_fall_id(*stem, suffix=next_suffix[stem])
+            known = built[stem]
+            while indexes and next_suffix[stem] <= len(known):
+                candidate = known[next_suffix[stem] - 1]
                 next_suffix[stem] += 1
                 # `reserved` also catches two stems whose cut surnames meet in one id.
                 if candidate not in taken and candidate not in reserved:

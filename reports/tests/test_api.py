@@ -198,20 +198,23 @@ def test_the_figures_take_two_grouped_queries(
 
 
 def test_the_throttle_answers_429_in_german(dak_client, settings):
-    rest = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "2/min"}}
-    with override_settings(REST_FRAMEWORK=rest):
-        from rest_framework.settings import api_settings
-        from rest_framework.throttling import UserRateThrottle
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import UserRateThrottle
 
-        api_settings.reload()
-        UserRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-        try:
+    rest = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "2/min"}}
+    try:
+        with override_settings(REST_FRAMEWORK=rest):
+            # DRF reads the rates into a class attribute once; set it for this test only.
+            api_settings.reload()
+            UserRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
             assert dak_client.get("/api/jahre/").status_code == 200
             assert dak_client.get(DASHBOARD).status_code == 200
             response = dak_client.get(DASHBOARD)
-        finally:
-            api_settings.reload()
-            UserRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    finally:
+        # Restored after the override ended, so the configured rate is back for later tests.
+        api_settings.reload()
+        UserRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    assert UserRateThrottle.THROTTLE_RATES["user"] == "600/min"
     assert response.status_code == 429
     assert response["Retry-After"]
     detail = response.json()["detail"]
