@@ -52,6 +52,9 @@ def test_icd_codes_are_entered_inline_on_the_case_page(page, dak_user, password,
     shot(page, "detail-invalid")
     # Saving anyway is refused with the same message; nothing is stored.
     page.keyboard.press("Enter")
+    # The check while typing already shows the message; the refused save is the swapped-in
+    # section whose field is marked invalid (wait for it, or typing would go to the old field).
+    expect(page.get_by_label("ICD-Codes eintragen")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_test_id("icd-section")).to_contain_text("Ungültiger ICD-Code: Brust")
     assert Case.objects.get(pk=case.pk).icd is None
 
