@@ -51,9 +51,17 @@ def test_icd_codes_are_entered_inline_on_the_case_page(page, dak_user, password,
     expect(feedback).to_contain_text("Ungültiger ICD-Code: Brust")
     shot(page, "detail-invalid")
     # Saving anyway is refused with the same message; nothing is stored.
+    # htmx:load is sent for the swapped-in section once htmx has set up its triggers (the
+    # promise is kept, not awaited here: "undefined" is what evaluate returns).
+    page.evaluate(
+        "window.icdSettled = new Promise((done) => document.body.addEventListener('htmx:load',"
+        " (event) => { if (event.target.id === 'icd-abschnitt') done(); })); undefined"
+    )
     page.keyboard.press("Enter")
     # The check while typing already shows the message; the refused save is the swapped-in
-    # section whose field is marked invalid (wait for it, or typing would go to the old field).
+    # section whose field is marked invalid. Wait until htmx has set it up: keys typed into
+    # the new field before that would not count as a change, and no check would be sent.
+    page.evaluate("window.icdSettled")
     expect(page.get_by_label("ICD-Codes eintragen")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_test_id("icd-section")).to_contain_text("Ungültiger ICD-Code: Brust")
     assert Case.objects.get(pk=case.pk).icd is None
