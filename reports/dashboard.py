@@ -43,7 +43,7 @@ VORJAHR_QUELLEN = {
 
 def current_year(today: dt.date | None = None) -> int:
     """The ISO year of today in Europe/Berlin (the year a case of today gets)."""
-    return rules.iso_week(today or timezone.localdate())[0]
+    return rules.iso_week(today or rules.berlin_today())[0]
 
 
 def _last_kw(jahr: int, per_kw: dict, today: dt.date) -> int:
@@ -58,17 +58,18 @@ def _last_kw(jahr: int, per_kw: dict, today: dt.date) -> int:
     return max([floor, *with_cases])
 
 
-def _year_totals(year: dict) -> dict[str, int]:
+def _totals(gesamt: dict, gutachten_typen: dict) -> dict[str, int]:
+    """The comparison's figures: the sheet-1 totals and the two Gutachten types."""
     return {
-        **year["gesamt"],
-        "bestaetigung": year["gutachten_typen"]["bestaetigung"],
-        "alternative": year["gutachten_typen"]["alternative"],
+        **gesamt,
+        "bestaetigung": gutachten_typen["bestaetigung"],
+        "alternative": gutachten_typen["alternative"],
     }
 
 
 def compute_dashboard(jahr: int, today: dt.date | None = None) -> dict:
     """The figures without the cache (see `dashboard_figures`)."""
-    today = today or timezone.localdate()
+    today = today or rules.berlin_today()
     year = f.year_figures(jahr)
     vorjahr = f._vorjahr(jahr)
     bis_kw = _last_kw(jahr, year["per_kw"], today)
@@ -82,12 +83,8 @@ def compute_dashboard(jahr: int, today: dt.date | None = None) -> dict:
         row = vorjahr_per_kw.get(str(kw))
         return row[key] if row is not None else None
 
-    totals = _year_totals(year)
-    vorjahr_totals = {
-        **vorjahr["vorjahr"],
-        "bestaetigung": vorjahr["vorjahr_gutachten_typen"]["bestaetigung"],
-        "alternative": vorjahr["vorjahr_gutachten_typen"]["alternative"],
-    }
+    totals = _totals(year["gesamt"], year["gutachten_typen"])
+    vorjahr_totals = _totals(vorjahr["vorjahr"], vorjahr["vorjahr_gutachten_typen"])
     # The previous year's KW 1 … bis_kw: only from its cases (a summary has no weeks), and only
     # the sheet-1 figures (the comparison keeps no Gutachten types per KW).
     same_period = None
@@ -149,21 +146,18 @@ def compute_dashboard(jahr: int, today: dt.date | None = None) -> dict:
 
 def dashboard_figures(jahr: int) -> dict:
     """The start page's figures for `jahr`, at most CACHE_SECONDS old (see the docstring)."""
-    key = f"{CACHE_PREFIX}.jahr.{jahr}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = compute_dashboard(jahr)
-        cache.set(key, figures, CACHE_SECONDS)
-    return figures
+    return cache.get_or_set(
+        f"{CACHE_PREFIX}.jahr.{jahr}", lambda: compute_dashboard(jahr), CACHE_SECONDS
+    )
 
 
 def dashboard_years() -> dict:
     """{"jahre": the years with cases and the current year, newest first; "aktuell": the
     current year} — cached like the figures."""
-    key = f"{CACHE_PREFIX}.jahre"
-    years = cache.get(key)
-    if years is None:
+
+    def compute():
         years = set(Case.objects.order_by().values_list("jahr", flat=True).distinct())
-        years = sorted(years | {current_year()}, reverse=True)
-        cache.set(key, years, CACHE_SECONDS)
+        return sorted(years | {current_year()}, reverse=True)
+
+    years = cache.get_or_set(f"{CACHE_PREFIX}.jahre", compute, CACHE_SECONDS)
     return {"jahre": years, "aktuell": current_year()}
