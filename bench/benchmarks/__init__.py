@@ -116,3 +116,20 @@ def de(value: float, digits: int = 0) -> str:
     """A number in German notation: 1.234.567 / 12,5."""
     text = f"{value:,.{digits}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def cases_per_year() -> dict[int, int]:
+    """{jahr: number of cases} of the benchmark database."""
+    from django.db.models import Count
+
+    from cases.models import Case
+
+    rows = Case.objects.order_by().values_list("jahr").annotate(n=Count("id"))
+    return dict(rows.values_list("jahr", "n"))
+
+
+def fullest_year(years: dict[int, int], *, with_previous: bool = False) -> int:
+    """The year with the most cases; with_previous: among those whose previous year has cases
+    too (a previous-year comparison then runs live over that year's cases as well)."""
+    candidates = [j for j in years if j - 1 in years] if with_previous else list(years)
+    return max(candidates, key=lambda j: years[j], default=max(years))

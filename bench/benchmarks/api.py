@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import time
 
-from django.db.models import Count
 from django.urls import reverse
 
-from bench.benchmarks import Measurement, benchmark, de
+from bench.benchmarks import Measurement, benchmark, cases_per_year, de, fullest_year
 from bench.http import Server, bench_user, login_session, run_wrk
 
 P99_MS = 50
@@ -47,14 +46,11 @@ def _median(values):
 )
 def dashboard_api(ctx):
     from accounts.models import Role
-    from cases.models import Case
     from reports.dashboard import compute_dashboard
 
     ctx.ensure_cases(ctx.cases)
-    years = dict(
-        Case.objects.order_by().values_list("jahr").annotate(n=Count("id")).values_list("jahr", "n")
-    )
-    fullest = max((j for j in years if j - 1 in years), key=lambda j: years[j], default=max(years))
+    years = cases_per_year()
+    fullest = fullest_year(years, with_previous=True)
     compute_dashboard(fullest)  # warm-up: buffer pool, connection
     cold = []
     for _ in range(RUNS):

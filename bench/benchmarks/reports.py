@@ -5,10 +5,8 @@ from __future__ import annotations
 import time
 
 from django.db import connection
-from django.db.models import Count
 
-from bench.benchmarks import Measurement, benchmark, de
-from cases.models import Case
+from bench.benchmarks import Measurement, benchmark, cases_per_year, de, fullest_year
 
 TARGET_SECONDS = 1.0
 RUNS = 5
@@ -50,12 +48,8 @@ def weekly_report(ctx):
     from reports.workbook import write_berichtswesen
 
     ctx.ensure_cases(ctx.cases)
-    years = dict(
-        Case.objects.order_by().values_list("jahr").annotate(n=Count("id")).values_list("jahr", "n")
-    )
-    # The year with the most cases among those whose previous year has cases too (the
-    # comparison then runs live over that year's cases as well).
-    jahr = max((j for j in years if j - 1 in years), key=lambda j: years[j], default=max(years))
+    years = cases_per_year()
+    jahr = fullest_year(years, with_previous=True)
     kw = rules.weeks_in_iso_year(jahr)
     report_figures(jahr=jahr, kw=kw)  # warm-up: buffer pool, connection
     figure_times, write_times, total_times = [], [], []

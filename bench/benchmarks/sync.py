@@ -4,10 +4,8 @@ workbook (issue 13: 100,000 cases, export ≤ 10 s, re-import ≤ 15 s with 0 ch
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count
 
-from bench.benchmarks import Measurement, benchmark, de
-from cases.models import Case
+from bench.benchmarks import Measurement, benchmark, cases_per_year, de, fullest_year
 
 EXPORT_SECONDS = 10.0
 IMPORT_SECONDS = 15.0
@@ -30,10 +28,7 @@ def excel_sync(ctx):
     from imports.sync_export import export_cases
 
     ctx.ensure_cases(ctx.cases)
-    years = dict(
-        Case.objects.order_by().values_list("jahr").annotate(n=Count("id")).values_list("jahr", "n")
-    )
-    jahr = max(years, key=lambda j: years[j])
+    jahr = fullest_year(cases_per_year())
     with ctx.measure() as run_export:
         export = export_cases(jahr=jahr)
         data = export.file.read()
