@@ -1,12 +1,18 @@
+import datetime as dt
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import transaction
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = Path(__file__).parents[2] / "imports" / "tests" / "fixtures" / "Abrechnung_DAK_sample.xlsx"
 EXPECTED_WEEKS = ((2025, 52), (2026, 5), (2024, 1))
+# Wednesday of KW 8 2026 in Berlin: the dashboard tests' today (the current year's charts run up
+# to KW 8).
+DASHBOARD_TODAY = dt.datetime(2026, 2, 18, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 
 
 def expected_report(jahr, kw):
@@ -32,3 +38,10 @@ def sample_cases(django_db_setup, django_db_blocker):
         import_sample()
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture
+def dashboard_today():
+    """Time stands at DASHBOARD_TODAY (the dashboard tests use it for the whole module)."""
+    with time_machine.travel(DASHBOARD_TODAY, tick=False):
+        yield

@@ -3,7 +3,6 @@ read-only, throttling, the cache and the OpenAPI schema."""
 
 import datetime as dt
 import json
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -13,18 +12,11 @@ from django.urls import reverse
 
 from cases.tests.factories import make_case
 from reports.models import SummarySource, YearlySummary
+from reports.tests.conftest import DASHBOARD_TODAY
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dashboard_today")]
 
-# Wednesday of KW 8 2026 in Berlin: the current year's charts run up to KW 8.
-TODAY = dt.datetime(2026, 2, 18, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 DASHBOARD = "/api/dashboard/"
-
-
-@pytest.fixture(autouse=True)
-def today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
 
 
 @pytest.fixture
@@ -181,7 +173,7 @@ def test_the_figures_are_cached_for_a_minute(dak_client, known_cases):
     first = dak_client.get(DASHBOARD, {"jahr": 2026}).json()
     make_case(datum=dt.date(2026, 2, 12), nachname="Imhof")
     assert dak_client.get(DASHBOARD, {"jahr": 2026}).json() == first
-    with time_machine.travel(TODAY + dt.timedelta(seconds=61), tick=False):
+    with time_machine.travel(DASHBOARD_TODAY + dt.timedelta(seconds=61), tick=False):
         later = dak_client.get(DASHBOARD, {"jahr": 2026}).json()
     assert later["kpi"]["erstberatungen"] == 6
     assert later["stand"] != first["stand"]

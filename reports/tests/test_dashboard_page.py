@@ -3,22 +3,12 @@ selector (a plain GET form), the previous-year comparison table and the charts' 
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
 from cases.tests.factories import make_case
 
-pytestmark = pytest.mark.django_db
-
-TODAY = dt.datetime(2026, 2, 18, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
-
-
-@pytest.fixture(autouse=True)
-def today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dashboard_today")]
 
 
 @pytest.fixture
