@@ -5,8 +5,8 @@
 
 The figures come from `reports.figures` — the year's full-year figures (`year_figures`, one
 grouped query over the covering index) and the previous-year comparison as the weekly report
-makes it (`_vorjahr`: live from that year's cases, else its YearlySummary) — nothing is counted
-twice here. The two grouped queries read a year's whole index range (about 0.1 s each for a
+makes it (`vorjahr_figures`: live from that year's cases, else its YearlySummary) — nothing is
+counted twice here. The two grouped queries read a year's whole index range (about 0.1 s each for a
 year of 100,000 cases), so the result is cached per year for CACHE_SECONDS; `stand` says when it
 was computed and the page shows it. The pending-ICD and pending-coding counts are cached with
 it (the page's own tiles count them live).
@@ -71,7 +71,7 @@ def compute_dashboard(jahr: int, today: dt.date | None = None) -> dict:
     """The figures without the cache (see `dashboard_figures`)."""
     today = today or rules.berlin_today()
     year = f.year_figures(jahr)
-    vorjahr = f._vorjahr(jahr)
+    vorjahr = f.vorjahr_figures(jahr)
     bis_kw = _last_kw(jahr, year["per_kw"], today)
     kws = list(range(1, bis_kw + 1))
     per_kw = year["per_kw"]

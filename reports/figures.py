@@ -218,7 +218,9 @@ def summary_figures(summary) -> dict:
     }
 
 
-def _vorjahr(jahr: int) -> dict:
+def vorjahr_figures(jahr: int) -> dict:
+    """The previous year's "vorjahr_*" keys of the figures (see the module docstring): live
+    from its cases when it has any, else from its YearlySummary, else zeros ("keine")."""
     from reports.models import YearlySummary
 
     previous = jahr - 1
@@ -272,5 +274,5 @@ def report_figures(*, jahr: int, kw: int) -> dict:
     }
     figures.update(_assemble(_grouped_counts(jahr, kw), kws))
     figures["icd_onko"] = _icd_onko(jahr, kw)
-    figures.update(_vorjahr(jahr))
+    figures.update(vorjahr_figures(jahr))
     return figures
