@@ -159,6 +159,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The case list's rows and filter bar (templates named *.jinja in <app>/jinja2/): see
+        # dak_portal/jinja2.py. No context processors: these templates read request.user.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "dak_portal.jinja2.environment"},
+    },
 ]
 
 # --- Database -------------------------------------------------------------------------------

@@ -438,3 +438,33 @@ def test_each_row_shows_its_values_formatted_and_escaped(dak_client):
     assert 'title="KW 6/2026"' in row[0]
     assert f'action="/faelle/{coded.pk}/icd/"' in row[0]
     assert f'id="icd-eingabe-{coded.pk}" value="I25.1"' in row[0]
+
+
+def test_a_row_icd_form_saves_without_javascript_under_the_csrf_check(dak_user):
+    """The page's forms share one CSRF field (masked once per page): each row's form still
+    passes Django's check when posted as a plain form, and returns to the list."""
+    from django.test import Client
+
+    case = make_case(nachname="Kühn", icd="")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(dak_user)
+    html = client.get(f"{LIST}?jahr={case.jahr}").content.decode()
+    form = re.search(rf'<form method="post" action="/faelle/{case.pk}/icd/".*?</form>', html, re.S)[
+        0
+    ]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    assert set(fields) == {"csrfmiddlewaretoken", "ansicht", "weiter"}
+    response = client.post(f"/faelle/{case.pk}/icd/", {**fields, "icd": "i10"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{LIST}?jahr={case.jahr}"
+    case.refresh_from_db()
+    assert case.icd == "I10"
+    refused = Client(enforce_csrf_checks=True)
+    refused.force_login(dak_user)
+    assert refused.post(f"/faelle/{case.pk}/icd/", {"icd": "C50"}).status_code == 403
+
+
+def test_a_filter_value_with_markup_is_shown_escaped(dak_client):
+    html = dak_client.get(f"{LIST}?fallgruppe=<i>onko</i>").content.decode()
+    assert "„&lt;i&gt;onko&lt;/i&gt;“ gibt es nicht" in html
+    assert "<i>onko</i>" not in html

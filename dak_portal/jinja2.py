@@ -1,0 +1,39 @@
+"""The Jinja2 environment of the portal's hot pages (the case list and its ICD cells).
+
+Django templates render everything else; the case list's 50 rows and its filter bar are
+Jinja2 templates because the Django engine spent about two thirds of the page's time walking
+their ~2,000 nodes (docs/decisions.md, "Page speed under load"). The helpers are the ones the
+Django templates use, so both engines write the same URLs, numbers and dates: ``url`` is
+``reverse``, ``static`` the manifest name whitenoise serves, ``intcomma`` humanize's German
+grouping, ``date`` Django's date format in the portal's time zone. Autoescaping is on (the
+backend's default) and an undefined name is an error, not an empty string.
+"""
+
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from jinja2 import Environment, StrictUndefined
+
+
+def url(name, *args):
+    return reverse(name, args=args)
+
+
+def local_date(value, format_string):
+    """Django's ``date`` filter as the Django templates apply it: aware times shown in the
+    portal's time zone."""
+    if value is None:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return dateformat.format(value, format_string)
+
+
+def environment(**options):
+    options.pop("autoescape", None)
+    options["undefined"] = StrictUndefined
+    env = Environment(autoescape=True, **options)
+    env.globals.update(url=url, static=static)
+    env.filters.update(intcomma=intcomma, date=local_date)
+    return env
