@@ -190,7 +190,7 @@ def _respond(request, form, *, search_form=None):
 
 def _list_context(request, form, search):
     # Every name the templates read (Jinja2 refuses an undefined one), also for a list whose
-    # filters have errors; the ICD cells of the rows start without feedback.
+    # filters have errors.
     context = {
         "form": form,
         "search": search,
@@ -199,10 +199,6 @@ def _list_context(request, form, search):
         "page_error": None,
         "columns": [],
         "rows": None,
-        "icd_error": None,
-        "icd_saved": False,
-        "icd_changed": False,
-        "icd_warnings": (),
     }
     if not form.is_valid():
         return context
