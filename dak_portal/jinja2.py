@@ -5,8 +5,8 @@ Jinja2 templates because the Django engine spent about two thirds of the page's 
 their ~2,000 nodes (docs/decisions.md, "Page speed under load"). The helpers are the ones the
 Django templates use, so both engines write the same URLs, numbers and dates: ``url`` is
 ``reverse``, ``static`` the manifest name whitenoise serves, ``intcomma`` humanize's German
-grouping, ``date`` Django's date format in the portal's time zone. Autoescaping is on (the
-backend's default) and an undefined name is an error, not an empty string.
+grouping, ``date`` Django's date format in the portal's time zone. Autoescaping is always on
+and an undefined name is an error, not an empty string.
 """
 
 from django.contrib.humanize.templatetags.humanize import intcomma
