@@ -198,7 +198,7 @@ def _list_context(request, form, search):
         "filter_query": "",
         "page_error": None,
         "columns": [],
-        "rows": None,
+        "table_rows": [],
     }
     if not form.is_valid():
         return context
@@ -237,7 +237,6 @@ def _list_context(request, form, search):
         total = cases.order_by()[: COUNT_LIMIT + 1].count()
         total, exact = min(total, COUNT_LIMIT), total <= COUNT_LIMIT
     context.update(
-        rows=rows,
         table_rows=_table_rows(rows),
         icd_check_url=reverse("cases:icd_check"),
         page=page,
