@@ -1,6 +1,7 @@
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 
 from accounts.permissions import ADMIN, DAK_OR_ADMIN, LOGGED_IN, user_may
+from dak_portal.reversing import fixed_url
 
 # (label, url names, rule). An entry links to the first of its URL names that exists and shows
 # only once one exists: no dead links.
@@ -52,7 +53,7 @@ def navigation(request):
 def first_url(url_names):
     for name in (url_names,) if isinstance(url_names, str) else url_names:
         try:
-            return reverse(name)
+            return fixed_url(name)
         except NoReverseMatch:
             continue
     return None

@@ -4,9 +4,10 @@ Django templates render everything else; the case list's 50 rows and its filter 
 Jinja2 templates because the Django engine spent about two thirds of the page's time walking
 their ~2,000 nodes (docs/decisions.md, "Page speed under load"). The helpers are the ones the
 Django templates use, so both engines write the same URLs, numbers and dates: ``url`` is
-``reverse``, ``static`` the manifest name whitenoise serves, ``intcomma`` humanize's German
-grouping, ``date`` Django's date format in the portal's time zone. Autoescaping is always on
-and an undefined name is an error, not an empty string.
+``reverse`` (remembered for names without arguments, dak_portal/reversing.py), ``static`` the
+manifest name whitenoise serves, ``intcomma`` humanize's German grouping, ``date`` Django's
+date format in the portal's time zone. Autoescaping is always on and an undefined name is an
+error, not an empty string.
 """
 
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -15,9 +16,11 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from jinja2 import Environment, StrictUndefined
 
+from dak_portal.reversing import fixed_url
+
 
 def url(name, *args):
-    return reverse(name, args=args)
+    return reverse(name, args=args) if args else fixed_url(name)
 
 
 def local_date(value, format_string):

@@ -468,3 +468,17 @@ def test_a_filter_value_with_markup_is_shown_escaped(dak_client):
     html = dak_client.get(f"{LIST}?fallgruppe=<i>onko</i>").content.decode()
     assert "„&lt;i&gt;onko&lt;/i&gt;“ gibt es nicht" in html
     assert "<i>onko</i>" not in html
+
+
+def test_the_page_masks_its_csrf_token_once_per_template_engine(dak_client, monkeypatch):
+    """base.html (Django) and the rows (Jinja2) each mask the token once; 50 row forms or the
+    Jinja2 backend's own lazy token leaking into base.html would mask it at every use."""
+    from django.middleware import csrf
+
+    make_case(nachname="Weiß", icd="")
+    calls = []
+    mask = csrf._mask_cipher_secret
+    monkeypatch.setattr(csrf, "_mask_cipher_secret", lambda secret: calls.append(1) or mask(secret))
+    html = dak_client.get(LIST).content.decode()
+    assert html.count('name="csrfmiddlewaretoken"') >= 3  # logout, search, the row's ICD form
+    assert len(calls) == 2
