@@ -25,7 +25,7 @@ SORTS = {
     "fall_id": ("fall_id",),
     "nachname": ("nachname", "vorname", "id"),
     "fallgruppe": ("fallgruppe", "id"),
-    "icd": ("icd", "jahr", "kw", "id"),
+    "icd": ("icd", "datum", "id"),
     "gutachten": ("gutachten", "gutachten_typ", "id"),
 }
 DEFAULT_SORT = "-datum"

@@ -93,7 +93,11 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(conditions[status])
 
     def pending_icd(self):
-        return self.filter(Q(icd__isnull=True) | Q(icd=""))
+        # An empty ICD is stored as NULL (normalized_values; CHECK case_icd_not_empty), so one
+        # IS NULL finds them all and the (icd, datum) index gives the list and the ICD queue
+        # their page in date order. With "IS NULL OR = ''" MariaDB had to sort every pending
+        # case first (~110 ms per page at 117,000 pending of 1,000,000).
+        return self.filter(icd__isnull=True)
 
     def pending_coding(self):
         return self.filter(gutachten=True, gutachten_typ__isnull=True)
@@ -257,7 +261,8 @@ class Case(models.Model):
             models.Index(fields=["fallgruppe"], name="case_fallgruppe_idx"),
             models.Index(fields=["datum"], name="case_datum_idx"),
             models.Index(fields=["nachname", "vorname"], name="case_name_idx"),
-            models.Index(fields=["icd", "jahr", "kw"], name="case_pending_icd_idx"),
+            # ICD fehlt (icd IS NULL) newest or oldest first, and the sort by ICD.
+            models.Index(fields=["icd", "datum"], name="case_icd_datum_idx"),
             models.Index(fields=["gutachten", "gutachten_typ"], name="case_pending_coding_idx"),
             # The case list's Quelle filter, newest first (manual cases are rare: without it the
             # list would read the whole table to find a page of them).
@@ -301,6 +306,11 @@ class Case(models.Model):
                 condition=Q(therapieaenderung__isnull=True)
                 | Q(gutachten=True, therapieaenderung__in=["Ja", "Nein"]),
                 name="case_therapieaenderung_needs_gutachten",
+            ),
+            models.CheckConstraint(
+                condition=Q(icd__isnull=True) | ~Q(icd=""),
+                name="case_icd_not_empty",
+                violation_error_message="Eine leere ICD wird als „keine ICD“ gespeichert.",
             ),
             models.CheckConstraint(
                 # NULL = 'Ja' is unknown, which a CHECK lets pass: test for NULL explicitly.
