@@ -28,6 +28,8 @@ PAGE_SIZE = 50
 COUNT_LIMIT = 1000
 # Offset paging reads every skipped row; deeper than this, filters are the better way.
 MAX_PAGE = 2000
+# Up to this offset the page is one query; beyond it, the keys first (see _list_context).
+DIRECT_OFFSET_LIMIT = 5 * PAGE_SIZE
 SEARCH_SESSION_KEY = "cases.list.search"
 
 # The page (Django, base.html) holds the filter bar and the results (Jinja2: the ~2,000 nodes
@@ -225,11 +227,14 @@ def _list_context(request, form, search):
         return context
     cases = case_list(user=request.user, filters=form.filters, search=search, sort=sort)
     offset = (page - 1) * PAGE_SIZE
-    # One row more than a page tells whether there is a next page, without counting. The page's
-    # keys come first, from the index alone (skipped rows of a deep page are never read in
-    # full); then only the rows of the page.
-    keys = list(cases.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
-    rows = list(cases.filter(pk__in=keys).values(*LIST_FIELDS)) if keys else []
+    # One row more than a page tells whether there is a next page, without counting.
+    if offset < DIRECT_OFFSET_LIMIT:
+        rows = list(cases.values(*LIST_FIELDS)[offset : offset + PAGE_SIZE + 1])
+    else:
+        # Deeper, the page's keys come first, from the index alone (the skipped rows are never
+        # read in full); then only the rows of the page.
+        keys = list(cases.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
+        rows = list(cases.filter(pk__in=keys).values(*LIST_FIELDS)) if keys else []
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if not has_next:
