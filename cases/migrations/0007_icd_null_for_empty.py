@@ -14,9 +14,7 @@ from django.db.models.functions import Trim
 
 def empty_icd_to_null(apps, schema_editor):
     Case = apps.get_model("cases", "Case")
-    Case.objects.exclude(icd=None).annotate(trimmed=Trim("icd")).filter(trimmed="").update(
-        icd=None
-    )
+    Case.objects.exclude(icd=None).annotate(trimmed=Trim("icd")).filter(trimmed="").update(icd=None)
 
 
 class Migration(migrations.Migration):

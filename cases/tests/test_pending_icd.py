@@ -1,4 +1,4 @@
-""""ICD fehlt" is ``icd IS NULL`` (migration 0007): an empty ICD is stored as NULL by every
+""" "ICD fehlt" is ``icd IS NULL`` (migration 0007): an empty ICD is stored as NULL by every
 writer and refused by the table otherwise, old empty values became NULL, and on MariaDB the
 list's filter and the ICD-Eingabe queue read their page in date order off the (icd, datum)
 index instead of sorting every pending case."""
