@@ -1,9 +1,11 @@
-"""Template helpers of the accounts pages: Bootstrap form fields and audit values."""
+"""Template helpers of the accounts pages (Bootstrap form fields, audit values) and of the
+layout every page extends (base.html)."""
 
 from django import forms, template
 from django.utils.safestring import mark_safe
 
 from accounts import audit
+from dak_portal.reversing import fixed_url as _fixed_url
 
 register = template.Library()
 
@@ -38,6 +40,13 @@ def form_field(field, label=True):
         "checkbox": isinstance(field.field.widget, forms.CheckboxInput),
         "show_label": label,
     }
+
+
+@register.simple_tag
+def fixed_url(name):
+    """``{% url name %}`` for a URL name without arguments, remembered per process: base.html
+    writes a dozen such links on every page, and each ``{% url %}`` costs ~28 µs."""
+    return _fixed_url(name)
 
 
 @register.filter

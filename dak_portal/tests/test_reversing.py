@@ -37,3 +37,14 @@ def test_an_unknown_name_is_an_error_each_time():
     for _ in range(2):
         with pytest.raises(NoReverseMatch):
             fixed_url("gibt-es-nicht")
+
+
+def test_the_template_tag_writes_what_the_url_tag_writes():
+    from django.template import engines
+
+    def render(source):
+        return engines["django"].from_string("{% load portal %}" + source).render({})
+
+    for name in ("home", "account_logout", "konto:notification_badge"):
+        assert render(f"{{% fixed_url '{name}' %}}") == render(f"{{% url '{name}' %}}")
+    assert render("{% fixed_url 'home' as home %}[{{ home }}]") == "[/]"
