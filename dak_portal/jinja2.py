@@ -11,6 +11,7 @@ error, not an empty string.
 """
 
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.defaultfilters import linebreaksbr
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -33,10 +34,15 @@ def local_date(value, format_string):
     return dateformat.format(value, format_string)
 
 
+def linebreaks_br(value):
+    """Django's ``linebreaksbr``: the text escaped, its line breaks as <br> (safe markup)."""
+    return linebreaksbr(value, autoescape=True)
+
+
 def environment(**options):
     options.pop("autoescape", None)
     options["undefined"] = StrictUndefined
     env = Environment(autoescape=True, **options)
     env.globals.update(url=url, static=static)
-    env.filters.update(intcomma=intcomma, date=local_date)
+    env.filters.update(intcomma=intcomma, date=local_date, linebreaksbr=linebreaks_br)
     return env

@@ -138,6 +138,43 @@ def test_the_history_shows_edits_with_german_field_names_and_the_creating_import
     assert "Angesehen" not in text
 
 
+@pytest.mark.django_db(transaction=True)
+def test_mariadb_finds_a_much_read_case_s_history_without_reading_its_reads(dak_user):
+    """Every view of a case writes a read entry; the history (changes only) must not step
+    over them, nor over the changes of other cases: the entity index carries the action
+    (accounts migration 0006)."""
+    from django.db import connection
+
+    if connection.vendor != "mysql":
+        pytest.skip("the plan is MariaDB's")
+    from cases.views.detail import _history_entries
+
+    case = make_case(nachname="Weiß")
+    other = make_case(nachname="Weiss")
+    AuditLog.objects.bulk_create(
+        [
+            AuditLog(action=audit.READ, entity_type="cases.case", entity_id=str(pk), user=dak_user)
+            for pk in [case.pk] * 400 + [other.pk] * 400
+        ]
+        + [
+            AuditLog(action="case.icd_saved", entity_type="cases.case", entity_id=str(pk))
+            for pk in [case.pk] * 3 + [other.pk] * 300
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE TABLE accounts_auditlog")
+        cursor.fetchall()
+    entries = _history_entries(case)
+    assert [entry.action for entry in entries] == ["case.icd_saved"] * 3
+    sql, params = entries.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        columns = [c[0] for c in cursor.description]
+        plan = dict(zip(columns, cursor.fetchone(), strict=True))
+    assert plan["key"] == "auditlog_entity_action_idx", plan
+    assert int(plan["rows"]) < 50, plan
+
+
 def test_dak_staff_see_the_case_without_any_way_to_edit_it(dak_client, case):
     response = dak_client.get(reverse("cases:detail", args=[case.pk]))
     assert response.status_code == 200

@@ -6,8 +6,10 @@ import decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import localize
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import audit
@@ -28,6 +30,8 @@ from cases.services import (
 from cases.views.icd import icd_context
 
 HISTORY_LIMIT = 50
+# The fields, the ICD section and the history (Jinja2, like the case list's rows).
+DETAIL_PAGE_TEMPLATE = "cases/detail_page.jinja"
 # Who looked is in the audit log; the case's history shows what happened to it.
 NOT_HISTORY = (audit.READ, audit.DOWNLOAD)
 CASE_USERS = ("created_by", "updated_by", "coding_by", "icd_entered_by")
@@ -66,13 +70,16 @@ def _sections(case):
     ]
 
 
-def _history(case):
-    entries = (
+def _history_entries(case):
+    return (
         AuditLog.objects.filter(entity_type=case._meta.label_lower, entity_id=str(case.pk))
         .exclude(action__in=NOT_HISTORY)
         .select_related("user")[:HISTORY_LIMIT]
     )
-    return describe(entries)
+
+
+def _history(case):
+    return describe(_history_entries(case))
 
 
 @requires(DAK_OR_ADMIN)
@@ -89,6 +96,10 @@ def detail(request, pk):
         "history_limit": HISTORY_LIMIT,
         "is_admin": user_may(request.user, ADMIN),
     }
+    # Jinja2's output, escaped by it already (autoescape, dak_portal/jinja2.py); a copy of the
+    # context, as for the case list (cases.views.list._respond).
+    page = render_to_string(DETAIL_PAGE_TEMPLATE, {**context}, request)
+    context["detail_page"] = mark_safe(page)  # noqa: S308
     return render(request, "cases/detail.html", context)
 
 

@@ -22,7 +22,7 @@ from coding.catalogue import catalogue_lookup, catalogue_version
 from coding.icd import ICDAlreadyEntered, ICDRefused, icd_check, icd_save, stored_codes
 
 # Where the entry sits: the case page's ICD section or one row of the case list.
-VIEWS = {"detail": "cases/partials/icd_section.html", "zeile": "cases/icd_cell.jinja"}
+VIEWS = {"detail": "cases/icd_section.jinja", "zeile": "cases/icd_cell.jinja"}
 MAX_INPUT = 2000
 
 
