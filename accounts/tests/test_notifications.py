@@ -142,6 +142,18 @@ def test_the_badge_partial_shows_the_count(dak_client, inbox):
     assert "<html" not in response.content.decode()
 
 
+@pytest.mark.parametrize("name", ["konto:notification_badge", "konto:notification_menu"])
+def test_the_bell_s_partials_count_the_unread_once(dak_client, inbox, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = dak_client.get(reverse(name), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"] and "notification" in q["sql"]]
+    assert len(counts) == 1, counts
+
+
 def test_the_menu_lists_the_newest(dak_client, inbox):
     content = dak_client.get(reverse("konto:notification_menu")).content.decode()
     assert content.index("Bericht KW 6") < content.index("12 neue Fälle")

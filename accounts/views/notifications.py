@@ -35,12 +35,10 @@ def notification_list(request):
 @require_GET
 @never_cache
 def notification_badge(request):
-    """Polled every 30 seconds by the bell; does not count as activity for the idle timeout."""
-    return render(
-        request,
-        "partials/notification_badge.html",
-        {"unread_notifications": notifications.unread_count(request.user)},
-    )
+    """Polled every 30 seconds by the bell; does not count as activity for the idle timeout.
+    The count comes from the context processor (accounts.context_processors.notifications),
+    which runs for this template as for every page: counted once, not twice."""
+    return render(request, "partials/notification_badge.html")
 
 
 @requires(LOGGED_IN)
@@ -48,11 +46,8 @@ def notification_badge(request):
 @never_cache
 def notification_menu(request):
     items = Notification.objects.filter(recipient=request.user)[:MENU_SIZE]
-    return render(
-        request,
-        "partials/notification_menu.html",
-        {"items": items, "unread_notifications": notifications.unread_count(request.user)},
-    )
+    # The unread count: the context processor, as for the badge.
+    return render(request, "partials/notification_menu.html", {"items": items})
 
 
 @requires(LOGGED_IN)
