@@ -1,6 +1,10 @@
 # DAK Zweitmeinungs-Portal — developer commands. See README.md.
 SHELL := /bin/bash
-PYTHON ?= python3
+# The virtual environment's interpreter: the distribution's CPython where it is 3.11 or newer
+# (Debian builds it with profile-guided optimisation; the portal served 10-20 % more requests per
+# second on it than on an unoptimised build, docs/decisions.md), otherwise python3 from the PATH.
+SYSTEM_PYTHON := $(shell /usr/bin/python3 -c 'import sys; print(sys.executable if sys.version_info >= (3, 11) else "")' 2>/dev/null)
+PYTHON ?= $(or $(SYSTEM_PYTHON),python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
@@ -10,7 +14,7 @@ PORT ?= 8000
 .PHONY: run test lint format bench system-deps assets migrate seed clean
 
 system-deps:
-	@scripts/system-deps.sh
+	@PYTHON=$(PYTHON) scripts/system-deps.sh
 
 $(VENV)/.runtime: requirements.txt | system-deps
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

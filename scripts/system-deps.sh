@@ -11,7 +11,14 @@ pkg-config --exists mariadb 2>/dev/null || pkg-config --exists mysqlclient 2>/de
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v gcc >/dev/null || missing+=(build-essential)
 command -v npm >/dev/null || missing+=(nodejs npm)
-python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+# The interpreter the virtual environment is made from (the Makefile passes it), its venv module
+# and the headers mysqlclient compiles against.
+PYTHON=${PYTHON:-python3}
+"$PYTHON" -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+"$PYTHON" - <<'PY' 2>/dev/null || missing+=(python3-dev)
+import os, sys, sysconfig
+sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")) else 1)
+PY
 command -v wrk >/dev/null || missing+=(wrk)
 if [ "${WITH_BROWSER:-0}" = 1 ] && ! command -v chromium >/dev/null; then
   missing+=(chromium)
@@ -21,7 +28,7 @@ fi
 if { [ -n "${CI:-}" ] || [ "${WITH_OFFICE:-0}" = 1 ]; } && ! command -v soffice >/dev/null; then
   missing+=(libreoffice-calc-nogui)
 fi
-python3 - <<'PY' || { echo "Python 3.11 oder neuer wird benötigt (python3 --version)." >&2; exit 1; }
+"$PYTHON" - <<'PY' || { echo "Python 3.11 oder neuer wird benötigt ($PYTHON --version)." >&2; exit 1; }
 import sys
 sys.exit(0 if sys.version_info >= (3, 11) else 1)
 PY
