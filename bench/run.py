@@ -87,7 +87,9 @@ def machine_info(connection) -> dict[str, str]:
         "Betriebssystem": f"{_os_name()}, Linux {platform.release()}",
         "MariaDB": f"{version} (InnoDB-Pufferpool {int(buffer_pool) // 2**20} MiB, "
         f"Redo-Log {int(redo_log) // 2**20} MiB)",
-        "Python / Django": f"{platform.python_version()} / {django.get_version()}",
+        # Which build matters: an unoptimised CPython serves 10-20 % fewer pages per second.
+        "Python / Django": f"{platform.python_version()} ({os.path.realpath(sys.executable)}) "
+        f"/ {django.get_version()}",
         # Other work on the machine skews timings; the load at the start makes that visible.
         "Systemlast beim Start (1 min)": de(os.getloadavg()[0], 2),
     }
