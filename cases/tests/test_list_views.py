@@ -442,7 +442,7 @@ def test_each_row_shows_its_values_formatted_and_escaped(dak_client):
     )
     html = dak_client.get(LIST).content.decode()
     row = re.search(
-        rf'<tr>\s*<td class="cell-nowrap"><a href="/faelle/{coded.pk}/">.*?</tr>', html, re.S
+        rf'<tr>\s*<td class="cell-fall-id"><a href="/faelle/{coded.pk}/">.*?</tr>', html, re.S
     )
     cells = [
         re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row[0], re.S)
