@@ -1,13 +1,15 @@
-"""The Jinja2 environment of the portal's hot pages (the case list and its ICD cells).
+"""The Jinja2 environment of the portal's hot pages (the case list, the case page, their ICD
+cells and sections).
 
 Django templates render everything else; the case list's 50 rows and its filter bar are
 Jinja2 templates because the Django engine spent about two thirds of the page's time walking
-their ~2,000 nodes (docs/decisions.md, "Page speed under load"). The helpers are the ones the
+their ~2,000 nodes, the case page's ~50 field rows because they cost it about a millisecond
+(docs/decisions.md, "Page speed under load"). The helpers are the ones the
 Django templates use, so both engines write the same URLs, numbers and dates: ``url`` is
 ``reverse`` (remembered for names without arguments, dak_portal/reversing.py), ``static`` the
 manifest name whitenoise serves, ``intcomma`` humanize's German grouping, ``date`` Django's
 date format in the portal's time zone. Autoescaping is always on and an undefined name is an
-error, not an empty string.
+error, not an empty string. ``linebreaksbr`` is Django's filter (escapes, then <br>).
 """
 
 from django.contrib.humanize.templatetags.humanize import intcomma

@@ -37,3 +37,9 @@ def test_dates_are_shown_in_berlin_time():
 
 def test_url_reverses_with_arguments():
     assert render("{{ url('cases:detail', 7) }}") == "/faelle/7/"
+
+
+def test_line_breaks_become_br_and_the_text_stays_escaped():
+    assert render("{{ t|linebreaksbr }}", t="Zeile 1\nZeile <2> & Groß") == (
+        "Zeile 1<br>Zeile &lt;2&gt; &amp; Groß"
+    )
