@@ -9,7 +9,8 @@ Reusable by every benchmark that measures pages or API endpoints::
         result = run_wrk(server.url("/faelle/"), cookies=session.cookies)
         result.p50_ms, result.p99_ms, result.requests_per_second
 
-- **Server.** ``gunicorn dak_portal.wsgi`` with 4 sync workers on a free port of 127.0.0.1,
+- **Server.** ``gunicorn dak_portal.wsgi`` with the portal's settings
+  (``deploy/gunicorn.conf.py``) and 4 sync workers on a free port of 127.0.0.1,
   started from the benchmark process's environment (the runner has pointed ``DATABASE_URL`` at
   the benchmark database and set ``DEBUG=false``), no access log, the error log in the
   scratch directory. Started when ``/healthz`` answers, stopped with SIGTERM (SIGKILL after a
@@ -292,6 +293,7 @@ class Server:
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "--config=deploy/gunicorn.conf.py",
                 "dak_portal.wsgi",
                 f"--workers={self.workers}",
                 f"--bind=127.0.0.1:{self.port}",
