@@ -67,8 +67,20 @@ def _kw_field(label):
     )
 
 
+class FixedChoiceField(forms.ChoiceField):
+    """A choice field whose choices are the same for every form. A form deep-copies its fields
+    for each request, and for the filter form copying the choices (31 tuples of text, in the
+    sort and the three selects) was most of that; these share them instead. Assigning other
+    choices to one form's field still works (the setter replaces, never changes, the list)."""
+
+    def __deepcopy__(self, memo):
+        result = forms.Field.__deepcopy__(self, memo)
+        result._choices = self._choices
+        return result
+
+
 def _choice_field(label, choices, empty_label):
-    return forms.ChoiceField(
+    return FixedChoiceField(
         label=label,
         required=False,
         choices=[("", empty_label), *choices],
@@ -99,7 +111,7 @@ class CaseFilterForm(forms.Form):
     quelle = _choice_field("Quelle", Quelle.choices, "alle")
     icd_fehlt = forms.BooleanField(label="ICD fehlt", required=False)
     codierung_fehlt = forms.BooleanField(label="Codierung fehlt", required=False)
-    sort = forms.ChoiceField(
+    sort = FixedChoiceField(
         label="Sortierung",
         required=False,
         choices=SORT_CHOICES,
@@ -193,8 +205,13 @@ class CaseFilterForm(forms.Form):
 
     def query_string(self, *, sort=None, seite=None):
         """The canonical query string of this list state: only set filters, the sort unless it
-        is the default, the page unless it is the first. Never the search term."""
-        return filter_query_string(self.filters, sort=sort or self.sort_key, seite=seite)
+        is the default, the page unless it is the first. Never the search term. Remembered per
+        form (a list page asks for ~17 of them, its sort and page links)."""
+        key = (sort or self.sort_key, seite)
+        known = self.__dict__.setdefault("_query_strings", {})
+        if key not in known:
+            known[key] = filter_query_string(self.filters, sort=key[0], seite=seite)
+        return known[key]
 
 
 def filter_query_string(filters, *, sort=DEFAULT_SORT, seite=None):

@@ -504,3 +504,16 @@ def test_the_page_masks_its_csrf_token_once_per_template_engine(dak_client, monk
     html = dak_client.get(LIST).content.decode()
     assert html.count('name="csrfmiddlewaretoken"') >= 3  # logout, search, the row's ICD form
     assert len(calls) == 2
+
+
+def test_the_filter_forms_share_their_fixed_choices_but_not_their_fields():
+    """Copying the choices for every request was most of the filter form's cost; a form that
+    gets other choices must still not change another form's."""
+    from cases.filters import CaseFilterForm
+
+    first, second = CaseFilterForm({}), CaseFilterForm({})
+    assert first.fields["sort"] is not second.fields["sort"]
+    assert first.fields["status"].choices is second.fields["status"].choices
+    first.fields["status"].choices = [("", "alle"), ("offen", "Offen")]
+    assert len(second.fields["status"].choices) == len(rules.STATUS_CHOICES) + 1
+    assert len(CaseFilterForm({}).fields["status"].choices) == len(rules.STATUS_CHOICES) + 1
