@@ -147,6 +147,7 @@ def test_mariadb_finds_a_much_read_case_s_history_without_reading_its_reads(dak_
 
     if connection.vendor != "mysql":
         pytest.skip("the plan is MariaDB's")
+    from cases.tests.plans import analyze, plans
     from cases.views.detail import _history_entries
 
     case = make_case(nachname="Weiß")
@@ -161,16 +162,10 @@ def test_mariadb_finds_a_much_read_case_s_history_without_reading_its_reads(dak_
             for pk in [case.pk] * 3 + [other.pk] * 300
         ]
     )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE TABLE accounts_auditlog")
-        cursor.fetchall()
+    analyze("accounts_auditlog")
     entries = _history_entries(case)
     assert [entry.action for entry in entries] == ["case.icd_saved"] * 3
-    sql, params = entries.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + sql, params)
-        columns = [c[0] for c in cursor.description]
-        plan = dict(zip(columns, cursor.fetchone(), strict=True))
+    plan = plans(entries)[0]
     assert plan["key"] == "auditlog_entity_action_idx", plan
     assert int(plan["rows"]) < 50, plan
 

@@ -11,6 +11,7 @@ from django.db import connection
 from accounts import audit
 from accounts.models import AuditLog
 from cases.tests.factories import make_case
+from cases.tests.plans import analyze, plans
 from cases.views.list import SEARCH_SESSION_KEY
 
 pytestmark = pytest.mark.django_db
@@ -226,14 +227,6 @@ def test_mariadb_look_alike_surnames_are_both_found_but_stay_two_cases(dak_clien
     assert found(dak_client, "2026-06-onko-kühn") == []
 
 
-def _plans(queryset):
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + sql, params)
-        columns = [c[0] for c in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_mariadb_reads_each_search_branch_through_its_index(mariadb):
     from cases.models import Case
@@ -249,9 +242,7 @@ def test_mariadb_reads_each_search_branch_through_its_index(mariadb):
             nachname=surname + ending,
             datum=dt.date(2025, 1, 6) + dt.timedelta(days=number),
         )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE TABLE cases_case")
-        cursor.fetchall()
+    analyze("cases_case")
     expected = {
         "Müllers": {"case_name_idx"},
         "Müllers, Jana": {"case_name_idx"},
@@ -260,6 +251,6 @@ def test_mariadb_reads_each_search_branch_through_its_index(mariadb):
         "2025-02-kardio-M": {"fall_id"},
     }
     for term, keys in expected.items():
-        [plan] = _plans(Case.objects.filter(search_condition(term)))
+        [plan] = plans(Case.objects.filter(search_condition(term)))
         assert plan["type"] != "ALL", (term, plan)
         assert set(plan["key"].split(",")) <= keys, (term, plan)

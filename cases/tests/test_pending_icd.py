@@ -12,6 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from cases.models import Case
 from cases.selectors import case_list
 from cases.tests.factories import make_case
+from cases.tests.plans import analyze, plans
 from cases.tests.test_list_views import bulk_cases
 
 pytestmark = pytest.mark.django_db
@@ -64,14 +65,6 @@ def test_the_migration_turns_stored_empty_icds_into_null():
     assert dict(Case.objects.values_list("pk", "icd")) == {1: None, 2: None, 3: "I10", 4: None}
 
 
-def _plan(queryset):
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + sql, params)
-        columns = [c[0] for c in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("sort", ["-datum", "datum"])  # the list (newest) and the queue (oldest)
 def test_mariadb_reads_a_page_of_pending_cases_off_the_index_without_sorting(sort, dak_user):
@@ -81,11 +74,9 @@ def test_mariadb_reads_a_page_of_pending_cases_off_the_index_without_sorting(sor
         datum = dt.date(2025, 1, 6) + dt.timedelta(weeks=week)
         bulk_cases(40, nachname="Müller", datum=datum, icd="I10")
         bulk_cases(10, nachname="Mueller", datum=datum)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE TABLE cases_case")
-        cursor.fetchall()
+    analyze("cases_case")
     page = case_list(user=dak_user, filters={"icd_fehlt": True}, sort=sort)
-    [plan] = _plan(page.values_list("pk", flat=True)[:51])
+    [plan] = plans(page.values_list("pk", flat=True)[:51])
     assert plan["key"] == "case_icd_datum_idx", plan
     assert "filesort" not in (plan["Extra"] or ""), plan
     assert len(page[:51]) == 51
