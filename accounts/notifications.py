@@ -10,9 +10,10 @@ E-mail links are absolute from the actor's request where there is one (the porta
 another host or port than PORTAL_BASE_URL), from PORTAL_BASE_URL outside a request.
 """
 
+import functools
 from urllib.parse import urlsplit
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -128,7 +129,22 @@ def send_pending(*, ignore_schedule=False):
 
 
 def unread_count(user):
-    return Notification.objects.filter(recipient=user, read=False).count()
+    """The bell's number, on every page. One plain COUNT: the ORM's ``count()`` spent ~0.3 ms
+    a page building the query, five times what the statement itself costs (docs/decisions.md,
+    "Page speed under load"); the names come from the model."""
+    with connection.cursor() as cursor:
+        cursor.execute(_unread_count_sql(), [user.pk, False])
+        return cursor.fetchone()[0]
+
+
+@functools.cache
+def _unread_count_sql():
+    meta, quote = Notification._meta, connection.ops.quote_name
+    recipient, read = meta.get_field("recipient").column, meta.get_field("read").column
+    return (
+        f"SELECT COUNT(*) FROM {quote(meta.db_table)} "  # noqa: S608 - model names, no input
+        f"WHERE {quote(recipient)} = %s AND {quote(read)} = %s"
+    )
 
 
 def mark_read(notification):

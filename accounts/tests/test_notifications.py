@@ -130,6 +130,18 @@ def inbox(dak_user, admin_user):
     return Notification.objects.filter(recipient=dak_user)
 
 
+def test_the_unread_count_is_the_user_s_own_unread_notifications(dak_user, admin_user, inbox):
+    others = Notification.objects.exclude(recipient=dak_user)
+    assert notifications.unread_count(dak_user) == 2
+    notifications.mark_read(inbox.get(title="Bericht KW 6"))
+    assert notifications.unread_count(dak_user) == 1
+    assert notifications.unread_count(admin_user) == others.filter(
+        recipient=admin_user, read=False
+    ).count()
+    notifications.mark_all_read(dak_user)
+    assert notifications.unread_count(dak_user) == 0
+
+
 def test_the_header_shows_the_unread_count(dak_client, inbox):
     content = dak_client.get(reverse("home")).content.decode()
     assert 'data-testid="notification-count">2<' in content
