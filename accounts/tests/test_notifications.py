@@ -135,9 +135,10 @@ def test_the_unread_count_is_the_user_s_own_unread_notifications(dak_user, admin
     assert notifications.unread_count(dak_user) == 2
     notifications.mark_read(inbox.get(title="Bericht KW 6"))
     assert notifications.unread_count(dak_user) == 1
-    assert notifications.unread_count(admin_user) == others.filter(
-        recipient=admin_user, read=False
-    ).count()
+    assert (
+        notifications.unread_count(admin_user)
+        == others.filter(recipient=admin_user, read=False).count()
+    )
     notifications.mark_all_read(dak_user)
     assert notifications.unread_count(dak_user) == 0
 
