@@ -44,7 +44,6 @@ FIELDS = (
     "gutachten",
     "gutachten_typ",
 )
-_STATUS_LABELS = dict(rules.STATUS_CHOICES)
 
 
 def case_list_xlsx(cases):
@@ -62,13 +61,6 @@ def case_list_xlsx(cases):
     rows = 0
     for values in cases.values_list(*FIELDS).iterator(chunk_size=2000):
         row = dict(zip(FIELDS, values, strict=True))
-        status = rules.derive_status(
-            abbruch=row["abbruch"],
-            ablehnung=row["ablehnung"],
-            gutachten=row["gutachten"],
-            gutachten_typ=row["gutachten_typ"],
-            unterlagen=row["unterlagen"],
-        )
         sheet.append(
             [
                 _text(sheet, row["fall_id"]),
@@ -78,7 +70,7 @@ def case_list_xlsx(cases):
                 _text(sheet, row["nachname"]),
                 _text(sheet, row["vorname"]),
                 rules.FALLGRUPPEN.get(row["fallgruppe"], row["fallgruppe"]),
-                _STATUS_LABELS[status],
+                rules.STATUS_LABELS[rules.status_of(row)],
                 _text(sheet, row["icd"]),
                 "Ja" if row["gutachten"] else "Nein",
                 row["gutachten_typ"] or "",

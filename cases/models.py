@@ -386,7 +386,7 @@ class Case(models.Model):
 
     @property
     def status_label(self):
-        return dict(rules.STATUS_CHOICES)[self.status]
+        return rules.STATUS_LABELS[self.status]
 
     @property
     def kvnr_valid(self):

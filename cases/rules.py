@@ -472,6 +472,17 @@ STATUS_CHOICES: list[tuple[str, str]] = [
 ]
 
 
+STATUS_LABELS: dict[str, str] = dict(STATUS_CHOICES)
+# The stored fields the status follows from.
+STATUS_FIELDS = ("abbruch", "ablehnung", "gutachten", "gutachten_typ", "unterlagen")
+
+
+def status_of(values) -> str:
+    """The status of a case given as its stored values (a ``values()`` row or any mapping that
+    holds STATUS_FIELDS)."""
+    return derive_status(**{name: values[name] for name in STATUS_FIELDS})
+
+
 def derive_status(
     *,
     abbruch: bool,

@@ -752,6 +752,8 @@ _NOTHING = {
 def test_the_first_matching_status_wins(flags, status):
     assert rules.derive_status(**{**_NOTHING, **flags}) == status
     assert status in dict(rules.STATUS_CHOICES)
+    # The same from a stored row (a values() dict with other fields beside the flags).
+    assert rules.status_of({**_NOTHING, **flags, "nachname": "Weiß", "icd": None}) == status
 
 
 # --- Coding --------------------------------------------------------------------------------------

@@ -296,9 +296,6 @@ class ListRow:
             setattr(self, name, value)
 
 
-_STATUS_LABELS = dict(rules.STATUS_CHOICES)
-
-
 def _table_rows(cases):
     """The page's rows (dicts of LIST_FIELDS) as plain display values. Formatting 50 rows here
     (one URL reversed per kind, then filled in) instead of with template tags and filters per
@@ -309,13 +306,7 @@ def _table_rows(cases):
     rows = []
     for case in cases:
         pk = case["id"]
-        status = rules.derive_status(
-            abbruch=case["abbruch"],
-            ablehnung=case["ablehnung"],
-            gutachten=case["gutachten"],
-            gutachten_typ=case["gutachten_typ"],
-            unterlagen=case["unterlagen"],
-        )
+        status = rules.status_of(case)
         gutachten = (case["gutachten_typ"] or "nicht codiert") if case["gutachten"] else "–"
         rows.append(
             ListRow(
@@ -331,7 +322,7 @@ def _table_rows(cases):
                 vorname=case["vorname"] or "–",
                 fallgruppe=rules.FALLGRUPPEN.get(case["fallgruppe"], case["fallgruppe"]),
                 status=status,
-                status_label=_STATUS_LABELS[status],
+                status_label=rules.STATUS_LABELS[status],
                 icd=case["icd"],
                 gutachten=gutachten,
             )
