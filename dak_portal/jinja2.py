@@ -14,9 +14,11 @@ error, not an empty string. ``linebreaksbr`` is Django's filter (escapes, then <
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import linebreaksbr
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.safestring import mark_safe
 from jinja2 import Environment, StrictUndefined
 
 from dak_portal.reversing import fixed_url
@@ -48,3 +50,12 @@ def environment(**options):
     env.globals.update(url=url, static=static)
     env.filters.update(intcomma=intcomma, date=local_date, linebreaksbr=linebreaks_br)
     return env
+
+
+def render_fragment(template_name, context, request):
+    """A Jinja2 template's output as markup for a Django page (base.html) to print: the case
+    list and the case page render their content so. Escaped by Jinja2 already (autoescape).
+    Rendered from a copy of the context: Django's Jinja2 backend adds its own lazy csrf_token
+    to the dict it gets, which in base.html would shadow the context processor's (masked once
+    per page) and mask the token anew at each use."""
+    return mark_safe(render_to_string(template_name, {**context}, request))  # noqa: S308

@@ -426,3 +426,17 @@ def test_the_case_list_offers_the_manual_case_to_admins_only(admin_user, dak_cli
     create = reverse("cases:create")
     assert f'href="{create}"' in admin.get(reverse("cases:list")).content.decode()
     assert f'href="{create}"' not in dak_client.get(reverse("cases:list")).content.decode()
+
+
+def test_the_case_page_masks_its_csrf_token_once_per_template_engine(dak_client, monkeypatch):
+    """base.html (Django) and the ICD section (Jinja2) each mask it once: the Jinja2 backend's
+    own lazy token does not leak into base.html (dak_portal.jinja2.render_fragment)."""
+    from django.middleware import csrf
+
+    case = make_case(nachname="Kühn")
+    calls = []
+    mask = csrf._mask_cipher_secret
+    monkeypatch.setattr(csrf, "_mask_cipher_secret", lambda secret: calls.append(1) or mask(secret))
+    html = dak_client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert html.count('name="csrfmiddlewaretoken"') >= 2  # logout, the ICD form
+    assert len(calls) == 2

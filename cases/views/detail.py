@@ -6,10 +6,8 @@ import decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import localize
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import audit
@@ -28,6 +26,7 @@ from cases.services import (
     edited_fields,
 )
 from cases.views.icd import icd_context
+from dak_portal.jinja2 import render_fragment
 
 HISTORY_LIMIT = 50
 # The fields, the ICD section and the history (Jinja2, like the case list's rows).
@@ -96,10 +95,7 @@ def detail(request, pk):
         "history_limit": HISTORY_LIMIT,
         "is_admin": user_may(request.user, ADMIN),
     }
-    # Jinja2's output, escaped by it already (autoescape, dak_portal/jinja2.py); a copy of the
-    # context, as for the case list (cases.views.list._respond).
-    page = render_to_string(DETAIL_PAGE_TEMPLATE, {**context}, request)
-    context["detail_page"] = mark_safe(page)  # noqa: S308
+    context["detail_page"] = render_fragment(DETAIL_PAGE_TEMPLATE, context, request)
     return render(request, "cases/detail.html", context)
 
 

@@ -8,11 +8,9 @@ import math
 from django.contrib import messages
 from django.http import FileResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import audit
@@ -20,6 +18,7 @@ from accounts.permissions import DAK_OR_ADMIN, LOGGED_IN, requires, user_may
 from cases import exports, rules
 from cases.filters import CaseFilterForm, SearchForm
 from cases.selectors import LIST_FIELDS, case_list
+from dak_portal.jinja2 import render_fragment
 from dak_portal.reversing import fixed_url
 
 PAGE_SIZE = 50
@@ -180,12 +179,7 @@ def _respond(request, form, *, search_form=None):
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, RESULTS_TEMPLATE, context)
     else:
-        # Jinja2's output, escaped by it already (autoescape, dak_portal/jinja2.py). A copy of
-        # the context: Django's Jinja2 backend adds its own lazy csrf_token to the dict it gets,
-        # which in base.html would shadow the context processor's (computed once per page) and
-        # mask the token anew at each use.
-        page = render_to_string(PAGE_TEMPLATE, {**context}, request)
-        context["list_page"] = mark_safe(page)  # noqa: S308
+        context["list_page"] = render_fragment(PAGE_TEMPLATE, context, request)
         response = render(request, FULL_TEMPLATE, context)
     if request.htmx and form.is_valid():
         # The address bar follows the list (bookmarkable, back button) in its canonical form.
