@@ -20,6 +20,7 @@ from cases.models import Case
 from cases.selectors import case_list
 from coding.catalogue import catalogue_lookup, catalogue_version
 from coding.icd import ICDAlreadyEntered, ICDRefused, icd_check, icd_save, stored_codes
+from dak_portal.reversing import fixed_url
 
 # Where the entry sits: the case page's ICD section or one row of the case list.
 VIEWS = {"detail": "cases/icd_section.jinja", "zeile": "cases/icd_cell.jinja"}
@@ -46,7 +47,7 @@ def icd_context(
         "icd_warnings": list(warnings),
         "icd_back": back,
         "icd_url": reverse("cases:icd", args=[case.pk]),
-        "icd_check_url": reverse("cases:icd_check"),
+        "icd_check_url": fixed_url("cases:icd_check"),
         "may_enter_icd": True,
     }
 
