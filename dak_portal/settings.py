@@ -271,6 +271,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE_MINUTES", 12 * 60) * 60
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Database sessions; the per-request load is one plain statement (accounts/session_store.py).
+SESSION_ENGINE = "accounts.session_store"
 
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "DAK Zweitmeinungs-Portal")
 

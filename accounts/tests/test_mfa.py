@@ -181,6 +181,19 @@ def test_the_django_admin_requires_a_verified_session(admin_no_mfa_client, admin
     assert admin.site.has_permission(request)
 
 
+def test_only_a_confirmed_device_of_the_user_counts_as_a_second_factor(
+    admin_user, dak_user, django_assert_num_queries
+):
+    assert not mfa.has_device(dak_user)
+    TOTPDevice.objects.create(user=dak_user, name="Halb eingerichtet", confirmed=False)
+    TOTPDevice.objects.create(user=admin_user, name="Fremd", confirmed=True)
+    assert not mfa.has_device(dak_user)
+    TOTPDevice.objects.create(user=dak_user, name="App", confirmed=True)
+    with django_assert_num_queries(1):
+        assert mfa.has_device(dak_user)
+    assert mfa.has_device(admin_user)
+
+
 def test_a_confirmed_totp_device_is_all_an_admin_needs(client, admin_user):
     """The demo data creates its admin with only a TOTPDevice; that must be enough."""
     device = TOTPDevice.objects.create(user=admin_user, name="Demo", confirmed=True)
