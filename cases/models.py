@@ -259,7 +259,11 @@ class Case(models.Model):
             # Fallgruppe, newest first, reads the first page straight from the index.
             models.Index(fields=["jahr", "kw", "fallgruppe", "datum"], name="case_jahr_kw_idx"),
             models.Index(fields=["fallgruppe"], name="case_fallgruppe_idx"),
-            models.Index(fields=["datum"], name="case_datum_idx"),
+            # Newest first (the list's default order is datum, id) with the names beside the
+            # keys: a name search reads a page's keys from this index alone, testing the name
+            # on each entry instead of fetching the row (a common surname lies scattered among
+            # the newest cases: ~700 entries for one page). See docs/decisions.md, "Case list".
+            models.Index(fields=["datum", "id", "nachname", "vorname"], name="case_datum_name_idx"),
             models.Index(fields=["nachname", "vorname"], name="case_name_idx"),
             # ICD fehlt (icd IS NULL) newest or oldest first, and the sort by ICD.
             models.Index(fields=["icd", "datum"], name="case_icd_datum_idx"),

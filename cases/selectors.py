@@ -129,12 +129,8 @@ def search_condition(term):
     # istartswith is LIKE under the column's own collation on MariaDB: binary (exact) for the
     # identifiers, German for the names. Django's startswith would be LIKE BINARY, a different
     # collation than the index's.
-    if term[:1].isdigit():
-        return Q(fall_id__istartswith=term)
-    if any(character.isdigit() for character in term):
-        return Q(kvnr__istartswith=term.upper()) | Q(
-            crm_ticket_id__istartswith=rules.normalize_ticket(term)
-        )
+    if not is_name_search(term):
+        return _identifier_condition(term)
     condition = Q()
     for variant in spelling_variants(term):
         condition |= Q(nachname__istartswith=variant)
@@ -144,3 +140,16 @@ def search_condition(term):
         for variant in spelling_variants(surname):
             condition |= Q(nachname__iexact=variant, vorname__istartswith=first_name)
     return condition
+
+
+def is_name_search(term):
+    """True if ``term`` searches names (it holds no digit); otherwise it is an identifier."""
+    return not any(character.isdigit() for character in term)
+
+
+def _identifier_condition(term):
+    if term[:1].isdigit():
+        return Q(fall_id__istartswith=term)
+    return Q(kvnr__istartswith=term.upper()) | Q(
+        crm_ticket_id__istartswith=rules.normalize_ticket(term)
+    )

@@ -200,6 +200,54 @@ def test_the_search_respects_the_filters(dak_client):
     assert rows_of(search(dak_client, "Kühn", "fallgruppe=onko")) == [onko.pk]
 
 
+def test_a_name_search_pages_through_the_searched_list_in_its_order(dak_client):
+    """A name search reads each page's keys first (the covering datum index, see
+    test_mariadb_a_name_search_reads_its_keys_from_the_index_alone): page after page gives the
+    database's order of the searched list, other names never among them."""
+    from cases.models import Case
+    from cases.selectors import search_condition
+    from cases.tests.test_list_views import bulk_cases
+
+    surnames = ["Müller", "Mueller", "Möller", "Weiß", "Müllerová", "Kuhn"]
+    for number in range(130):
+        bulk_cases(
+            1,
+            nachname=surnames[number % len(surnames)],
+            datum=dt.date(2025, 1, 6) + dt.timedelta(days=number % 9),
+        )
+    expected = list(
+        Case.objects.filter(search_condition("Müller"))
+        .order_by("-datum", "-id")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) > 50  # the search spans pages
+    page = search(dak_client, "Müller")
+    seen = rows_of(page)
+    for number in (2, 3):
+        seen += rows_of(dak_client.get(f"{LIST}?seite={number}"))
+    assert seen == expected
+
+
+def test_a_name_search_reads_the_keys_of_its_page_first(dak_client, django_assert_num_queries):
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.tests.test_list_views import bulk_cases
+
+    bulk_cases(3, nachname="Weiß")
+    bulk_cases(2, nachname="Schmitt")
+    search(dak_client, "Weiss")
+    with CaptureQueriesContext(connection) as queries:
+        page = dak_client.get(LIST)
+    assert len(rows_of(page)) == 3
+    reads = [q["sql"] for q in queries if "cases_case" in q["sql"] and "COUNT" not in q["sql"]]
+    # First the page's keys (only the id, the name condition, the list's order) ...
+    assert re.match(r"SELECT \S+\.\S*id\S* AS \S*pk\S* FROM", reads[0]), reads[0]
+    assert "LIKE" in reads[0]
+    # ... then the rows by their keys alone, the name condition not tested again.
+    assert " IN (" in reads[1]
+    assert "LIKE" not in reads[1]
+
+
 # --- MariaDB: the German, case- and accent-insensitive collation of names ---------------------
 
 
@@ -254,3 +302,35 @@ def test_mariadb_reads_each_search_branch_through_its_index(mariadb):
         [plan] = plans(Case.objects.filter(search_condition(term)))
         assert plan["type"] != "ALL", (term, plan)
         assert set(plan["key"].split(",")) <= keys, (term, plan)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mariadb_a_name_search_reads_its_keys_from_the_index_alone(mariadb):
+    """The keys of a name search's page come from (datum, id, nachname, vorname) in the list's
+    order: no row fetched to test the name, no sort (a common surname lies scattered among the
+    newest cases). Without the names in that index each tested entry would fetch its row."""
+    from cases.filters import order_by
+    from cases.models import Case
+    from cases.selectors import search_condition
+    from cases.tests.test_list_views import bulk_cases
+
+    # Four names, so each has many more cases than a page (as a common surname among 1M):
+    # the range of one name would then have to be sorted, and the newest entries are cheaper.
+    surnames = ["Müller", "Weiß", "Kühn", "Schmidt"]
+    for number in range(400):
+        bulk_cases(
+            12,
+            nachname=surnames[number % len(surnames)],
+            datum=dt.date(2024, 1, 1) + dt.timedelta(days=number),
+        )
+    analyze("cases_case")
+    for term in ("Müller", "Weiss", "Kühn, Jana"):
+        keys = (
+            Case.objects.filter(search_condition(term))
+            .order_by(*order_by("-datum"))
+            .values_list("pk", flat=True)[:51]
+        )
+        [plan] = plans(keys)
+        assert plan["key"] == "case_datum_name_idx", (term, plan)
+        assert "Using index" in plan["Extra"], (term, plan)
+        assert "filesort" not in plan["Extra"], (term, plan)

@@ -17,7 +17,8 @@ from accounts import audit
 from accounts.permissions import DAK_OR_ADMIN, LOGGED_IN, requires, user_may
 from cases import exports, rules
 from cases.filters import CaseFilterForm, SearchForm
-from cases.selectors import LIST_FIELDS, case_list
+from cases.models import Case
+from cases.selectors import LIST_FIELDS, case_list, is_name_search
 from dak_portal.jinja2 import render_fragment
 from dak_portal.reversing import fixed_url
 
@@ -27,7 +28,8 @@ PAGE_SIZE = 50
 COUNT_LIMIT = 1000
 # Offset paging reads every skipped row; deeper than this, filters are the better way.
 MAX_PAGE = 2000
-# Up to this offset the page is one query; beyond it, the keys first (see _list_context).
+# Up to this offset the page is one query (but for a name search); beyond it, the keys first
+# (see _list_context).
 DIRECT_OFFSET_LIMIT = 5 * PAGE_SIZE
 SEARCH_SESSION_KEY = "cases.list.search"
 
@@ -222,13 +224,14 @@ def _list_context(request, form, search):
     cases = case_list(user=request.user, filters=form.filters, search=search, sort=sort)
     offset = (page - 1) * PAGE_SIZE
     # One row more than a page tells whether there is a next page, without counting.
-    if offset < DIRECT_OFFSET_LIMIT:
+    if offset < DIRECT_OFFSET_LIMIT and not (search and is_name_search(search)):
         rows = list(cases.values(*LIST_FIELDS)[offset : offset + PAGE_SIZE + 1])
     else:
-        # Deeper, the page's keys come first, from the index alone (the skipped rows are never
-        # read in full); then only the rows of the page.
+        # Deeper, and for a name search, the page's keys come first, from an index alone (the
+        # skipped rows, and the newer cases of other names, are never read in full); then only
+        # the rows of the page.
         keys = list(cases.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
-        rows = list(cases.filter(pk__in=keys).values(*LIST_FIELDS)) if keys else []
+        rows = _rows_in_order(keys)
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if not has_next:
@@ -261,6 +264,18 @@ def _list_context(request, form, search):
             },
         )
     return context
+
+
+def _rows_in_order(keys):
+    """The rows of these keys (already filtered and visible), in their order. By primary key
+    alone: repeating the filters made MariaDB test a name search's condition again on every row
+    (~0.3 ms a page)."""
+    if not keys:
+        return []
+    position = {key: index for index, key in enumerate(keys)}
+    rows = list(Case.objects.filter(pk__in=keys).values(*LIST_FIELDS))
+    rows.sort(key=lambda row: position[row["id"]])
+    return rows
 
 
 class ListRow:
