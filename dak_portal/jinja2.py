@@ -10,6 +10,10 @@ Django templates use, so both engines write the same URLs, numbers and dates: ``
 manifest name whitenoise serves, ``intcomma`` humanize's German grouping, ``date`` Django's
 date format in the portal's time zone. Autoescaping is always on and an undefined name is an
 error, not an empty string. ``linebreaksbr`` is Django's filter (escapes, then <br>).
+
+Each printed value (``{{ … }}``) is escaped by ``escape_output``, which gives the text markupsafe's
+``escape`` gives but as a plain string: ``escape`` wraps every result in a ``Markup`` object,
+and a list page prints ~1,600 values (docs/decisions.md, "Page speed under load").
 """
 
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -20,6 +24,17 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.safestring import mark_safe
 from jinja2 import Environment, StrictUndefined
+from jinja2.compiler import CodeGenerator
+from markupsafe import escape
+
+try:
+    # The C function behind markupsafe's escape(): the escaped text, without the Markup.
+    from markupsafe._speedups import _escape_inner as _escape_text
+except ImportError:  # pragma: no cover - markupsafe without its C speedups, or a newer one
+
+    def _escape_text(text):
+        return str(escape(text))
+
 
 from dak_portal.reversing import fixed_url
 
@@ -43,10 +58,40 @@ def linebreaks_br(value):
     return linebreaksbr(value, autoescape=True)
 
 
+def escape_output(value):
+    """What ``escape(value)`` prints, as a plain string: the text escaped, or the markup of an
+    object that is already safe (``__html__``: Markup, Django's SafeString, a macro's output).
+    A printed value is only joined into the page, so it need not be a Markup object itself;
+    what Jinja2 marks safe elsewhere (macro results, ``set`` blocks) it still wraps."""
+    if type(value) is str:
+        return _escape_text(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return _escape_text(str(value))
+
+
+class _PortalCodeGenerator(CodeGenerator):
+    """Jinja2's code generator, printing each value through ``escape_output`` where it would
+    call ``escape`` (autoescaping on; an ``{% autoescape %}`` block keeps Jinja2's own code)."""
+
+    def _output_child_pre(self, node, frame, finalize):
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write("environment.escape_output(")
+            if finalize.src is not None:
+                self.write(finalize.src)
+            return
+        super()._output_child_pre(node, frame, finalize)
+
+
+class _PortalEnvironment(Environment):
+    code_generator_class = _PortalCodeGenerator
+    escape_output = staticmethod(escape_output)
+
+
 def environment(**options):
     options.pop("autoescape", None)
     options["undefined"] = StrictUndefined
-    env = Environment(autoescape=True, **options)
+    env = _PortalEnvironment(autoescape=True, **options)
     env.globals.update(url=url, static=static)
     env.filters.update(intcomma=intcomma, date=local_date, linebreaksbr=linebreaks_br)
     return env

@@ -43,3 +43,65 @@ def test_line_breaks_become_br_and_the_text_stays_escaped():
     assert render("{{ t|linebreaksbr }}", t="Zeile 1\nZeile <2> & Groß") == (
         "Zeile 1<br>Zeile &lt;2&gt; &amp; Groß"
     )
+
+
+# --- Printing values: escape_output instead of markupsafe's escape (no Markup per value) -------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Kühn & Söhne <GmbH>",
+        'O\'Brien "Straße"',
+        "",
+        "ß",
+        1234,
+        12.5,
+        None,
+        dt.date(2025, 3, 1),
+    ],
+)
+def test_a_printed_value_is_escaped_exactly_as_markupsafe_escapes_it(value):
+    from markupsafe import escape
+
+    from dak_portal.jinja2 import escape_output
+
+    printed = escape_output(value)
+    assert printed == str(escape(value))
+    assert type(printed) is str  # not a Markup object: the point of it
+
+
+def test_safe_markup_is_printed_as_it_is():
+    from django.utils.safestring import mark_safe
+    from markupsafe import Markup
+
+    assert render("{{ a }}|{{ b }}", a=Markup("<b>fett</b>"), b=mark_safe("<i>x</i>")) == (
+        "<b>fett</b>|<i>x</i>"
+    )
+
+
+def test_the_templates_print_values_through_escape_output():
+    """Guards the code generator hook (Jinja2's _output_child_pre): after an upgrade that
+    renamed it, templates would silently fall back to markupsafe's escape."""
+    code = engines["jinja2"].env.compile("{{ name }}", raw=True)
+    assert "environment.escape_output(" in code
+    assert "yield escape(" not in code
+
+
+def test_macros_and_set_blocks_stay_safe_markup_and_are_not_escaped_twice():
+    source = (
+        "{% macro cell(x) %}<td>{{ x }}</td>{% endmacro %}"
+        "{% set row %}<tr>{{ cell(name) }}</tr>{% endset %}{{ row }}"
+    )
+    assert render(source, name="<Kühn>") == "<tr><td>&lt;Kühn&gt;</td></tr>"
+
+
+def test_an_autoescape_false_block_prints_as_is():
+    assert render("{% autoescape false %}{{ x }}{% endautoescape %}{{ x }}", x="<b>") == (
+        "<b>&lt;b&gt;"
+    )
+
+
+def test_an_undefined_name_is_still_an_error_when_printed():
+    with pytest.raises(UndefinedError):
+        render("<p>{{ fehlt }}</p>")
