@@ -18,7 +18,7 @@ and a list page prints ~1,600 values (docs/decisions.md, "Page speed under load"
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import linebreaksbr
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -104,3 +104,10 @@ def render_fragment(template_name, context, request):
     to the dict it gets, which in base.html would shadow the context processor's (masked once
     per page) and mask the token anew at each use."""
     return mark_safe(render_to_string(template_name, {**context}, request))  # noqa: S308
+
+
+def render_partial(template_name, context):
+    """A Jinja2 template's output as markup for a Django template tag (the navigation bar of
+    base.html): rendered with exactly the ``context`` given, no request, no context
+    processors."""
+    return mark_safe(get_template(template_name, using="jinja2").render(context))  # noqa: S308

@@ -5,6 +5,7 @@ from django import forms, template
 from django.utils.safestring import mark_safe
 
 from accounts import audit
+from dak_portal.jinja2 import render_partial
 from dak_portal.reversing import fixed_url as _fixed_url
 
 register = template.Library()
@@ -40,6 +41,33 @@ def form_field(field, label=True):
         "checkbox": isinstance(field.field.widget, forms.CheckboxInput),
         "show_label": label,
     }
+
+
+@register.simple_tag
+def page_assets():
+    """The style sheets, icons and scripts in every page's head (accounts/page_assets.jinja)."""
+    return render_partial("accounts/page_assets.jinja", {})
+
+
+@register.simple_tag(takes_context=True)
+def page_navigation(context):
+    """The navigation bar of base.html (accounts/page_navigation.jinja), from the values of the
+    context processors; a page rendered without them (no request) gets the bar of a visitor
+    who is not logged in."""
+    user = context.get("user")
+    return render_partial(
+        "accounts/page_navigation.jinja",
+        {
+            "user": user,
+            "authenticated": bool(user is not None and user.is_authenticated),
+            "nav_items": context.get("nav_items", ()),
+            "login_step_pending": context.get("login_step_pending", False),
+            "show_notification_bell": context.get("show_notification_bell", False),
+            "unread_notifications": context.get("unread_notifications", 0),
+            # The context processor's lazy token: masked once, the same in the whole page.
+            "csrf_token": context.get("csrf_token", ""),
+        },
+    )
 
 
 @register.simple_tag

@@ -36,9 +36,13 @@ def notification_list(request):
 @never_cache
 def notification_badge(request):
     """Polled every 30 seconds by the bell; does not count as activity for the idle timeout.
-    The count comes from the context processor (accounts.context_processors.notifications),
-    which runs for this template as for every page: counted once, not twice."""
-    return render(request, "partials/notification_badge.html")
+    The badge is the one the navigation bar shows (Jinja2: no context processors run, so the
+    count is the one query of this answer)."""
+    return render(
+        request,
+        "accounts/notification_badge.jinja",
+        {"unread_notifications": notifications.unread_count(request.user)},
+    )
 
 
 @requires(LOGGED_IN)
