@@ -1,22 +1,27 @@
-"""The Jinja2 environment of the portal's hot pages (the case list, the case page, their ICD
-cells and sections).
+"""The Jinja2 environment of the portal's hot templates: the case list, the case page, their
+ICD cells and sections, and the navigation bar and assets every page prints (base.html).
 
 Django templates render everything else; the case list's 50 rows and its filter bar are
 Jinja2 templates because the Django engine spent about two thirds of the page's time walking
-their ~2,000 nodes, the case page's ~50 field rows because they cost it about a millisecond
-(docs/decisions.md, "Page speed under load"). The helpers are the ones the
-Django templates use, so both engines write the same URLs, numbers and dates: ``url`` is
-``reverse`` (remembered for names without arguments, dak_portal/reversing.py), ``static`` the
-manifest name whitenoise serves, ``intcomma`` humanize's German grouping, ``date`` Django's
-date format in the portal's time zone. Autoescaping is always on and an undefined name is an
-error, not an empty string. ``linebreaksbr`` is Django's filter (escapes, then <br>).
+their ~2,000 nodes, the case page's ~50 field rows because they cost it about a millisecond,
+the navigation bar because it cost every page ~0.5 ms (docs/decisions.md, "Page speed under
+load"). The helpers are the ones the Django templates use, so both engines write the same
+URLs, numbers and dates: ``url`` is ``reverse`` (remembered for names without arguments,
+dak_portal/reversing.py), ``static`` the manifest name whitenoise serves (remembered too),
+``intcomma`` humanize's German grouping, ``date`` Django's date format in the portal's time
+zone. Autoescaping is always on and an undefined name is an error, not an empty string.
+``linebreaksbr`` is Django's filter (escapes, then <br>).
 
-Each printed value (``{{ … }}``) is escaped by ``escape_output``, which gives the text markupsafe's
-``escape`` gives but as a plain string: ``escape`` wraps every result in a ``Markup`` object,
-and a list page prints ~1,600 values (docs/decisions.md, "Page speed under load").
+Each printed value (``{{ … }}``) is escaped by ``escape_output``, which gives the text
+markupsafe's ``escape`` gives but as a plain string: ``escape`` wraps every result in a
+``Markup`` object, and a list page prints ~1,600 values.
 """
 
+from functools import lru_cache
+
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.defaultfilters import linebreaksbr
 from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
@@ -37,6 +42,20 @@ except ImportError:  # pragma: no cover - markupsafe without its C speedups, or 
 
 
 from dak_portal.reversing import fixed_url
+
+
+@lru_cache(maxsize=256)
+def static_url(path):
+    """Django's ``static``, remembered per process: the address of a static file only changes
+    with the settings (dropped then) or a new deployment (a new process). A page asks for ten,
+    at ~10 µs each (the manifest lookup and urljoin)."""
+    return static(path)
+
+
+@receiver(setting_changed)
+def _static_settings_changed(*, setting, **kwargs):
+    if setting in {"STATIC_URL", "STATIC_ROOT", "STORAGES", "INSTALLED_APPS", "DEBUG"}:
+        static_url.cache_clear()
 
 
 def url(name, *args):
@@ -92,7 +111,7 @@ def environment(**options):
     options.pop("autoescape", None)
     options["undefined"] = StrictUndefined
     env = _PortalEnvironment(autoescape=True, **options)
-    env.globals.update(url=url, static=static)
+    env.globals.update(url=url, static=static_url)
     env.filters.update(intcomma=intcomma, date=local_date, linebreaksbr=linebreaks_br)
     return env
 

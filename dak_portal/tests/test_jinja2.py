@@ -105,3 +105,24 @@ def test_an_autoescape_false_block_prints_as_is():
 def test_an_undefined_name_is_still_an_error_when_printed():
     with pytest.raises(UndefinedError):
         render("<p>{{ fehlt }}</p>")
+
+
+def test_static_addresses_are_the_storage_s_and_remembered():
+    from unittest import mock
+
+    from dak_portal import jinja2 as portal_jinja2
+
+    portal_jinja2.static_url.cache_clear()
+    with mock.patch.object(portal_jinja2, "static", wraps=portal_jinja2.static) as storage_url:
+        first = render("{{ static('css/portal.css') }}")
+        again = render("{{ static('css/portal.css') }}")
+    assert first == again == "/static/css/portal.css"
+    assert storage_url.call_count == 1
+
+
+def test_remembered_static_addresses_follow_a_settings_change(settings):
+    from dak_portal.jinja2 import static_url
+
+    assert render("{{ static('css/portal.css') }}") == "/static/css/portal.css"
+    settings.STATIC_URL = "/assets/"
+    assert static_url("css/portal.css") == "/assets/css/portal.css"
