@@ -160,9 +160,10 @@ TEMPLATES = [
         },
     },
     {
-        # The case list's rows and filter bar and the case page's content (templates named
-        # *.jinja in <app>/jinja2/): see dak_portal/jinja2.py. No context processors: these
-        # templates read request.user.
+        # The case list's rows and filter bar, the case page's content and base.html's
+        # navigation bar and assets (templates named *.jinja in <app>/jinja2/): see
+        # dak_portal/jinja2.py. No context processors: these templates read request.user or
+        # get the values they print passed in.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,
