@@ -32,6 +32,8 @@ from jinja2 import Environment, StrictUndefined
 from jinja2.compiler import CodeGenerator
 from markupsafe import escape
 
+from dak_portal.reversing import fixed_url
+
 try:
     # The C function behind markupsafe's escape(): the escaped text, without the Markup.
     from markupsafe._speedups import _escape_inner as _escape_text
@@ -39,9 +41,6 @@ except ImportError:  # pragma: no cover - markupsafe without its C speedups, or 
 
     def _escape_text(text):
         return str(escape(text))
-
-
-from dak_portal.reversing import fixed_url
 
 
 @lru_cache(maxsize=256)
