@@ -12,17 +12,20 @@ Reusable by every benchmark that measures pages or API endpoints::
 - **Server.** ``gunicorn dak_portal.wsgi`` with the portal's settings
   (``deploy/gunicorn.conf.py``) and 4 sync workers on a free port of 127.0.0.1,
   started from the benchmark process's environment (the runner has pointed ``DATABASE_URL`` at
-  the benchmark database and set ``DEBUG=false``), no access log, the error log in the
-  scratch directory. Started when ``/healthz`` answers, stopped with SIGTERM (SIGKILL after a
-  grace period) so no worker outlives the benchmark.
+  the benchmark database and set ``DEBUG=false``), the error log in the scratch directory and,
+  with ``access_log=True``, an access log of each request's server time (``server_times``).
+  Started when ``/healthz`` answers, stopped with SIGTERM (SIGKILL after a grace period) so no
+  worker outlives the benchmark.
 - **Sessions** are created directly in the session store (what the login would store, the
   second factor marked verified for admins), so measuring needs no login form, no OTP and no
   password hashing; extra session keys (e.g. the case list's search term, which never goes
   into a URL) are set the same way. POSTs get a CSRF cookie and the matching header.
 - **Load**: ``wrk`` (Debian package, scripts/system-deps.sh), 8 connections, 10 s, with
   ``--latency``; a Lua script only where the method, body or path must vary (``requests=``).
-  Latencies are what wrk sees over loopback: server time plus a loopback round trip (tens of
-  microseconds), with no network or TLS in between. Any non-2xx/3xx answer or socket error
+  Latencies are what wrk sees over loopback, with no network or TLS in between: the server's
+  time, a loopback round trip (tens of microseconds) and, with 8 connections on 4 workers, the
+  wait for a free worker. ``ServerTimes`` is the server's own part, from gunicorn's access
+  log. Any non-2xx/3xx answer or socket error
   fails the measurement (``WrkResult.check``), so a redirect to the login or a 403 can never
   pass for a fast page.
 """
@@ -30,6 +33,7 @@ Reusable by every benchmark that measures pages or API endpoints::
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -109,6 +113,31 @@ class WrkResult:
                 f"{self.socket_errors} bei {self.requests} Anfragen"
             )
         return self
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank percentile ``q`` (0 < q <= 100) of ``values``."""
+    if not values:
+        raise ValueError("Keine Werte für ein Perzentil.")
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
+
+
+@dataclass
+class ServerTimes:
+    """The server's own time per request, in milliseconds, from gunicorn's access log: from the
+    parsed request to the last byte of the answer written, in the worker. What wrk measures
+    besides is the loopback round trip and the wait for a free worker."""
+
+    milliseconds: list[float]
+
+    @property
+    def p50_ms(self) -> float:
+        return percentile(self.milliseconds, 50)
+
+    @property
+    def p99_ms(self) -> float:
+        return percentile(self.milliseconds, 99)
 
 
 def _ms(value: str, unit: str) -> float:
@@ -252,13 +281,21 @@ def free_port() -> int:
 class Server:
     """gunicorn serving the portal for the benchmark database, as a context manager."""
 
-    def __init__(self, workdir: Path, *, workers: int = WORKERS, env: dict | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        workers: int = WORKERS,
+        env: dict | None = None,
+        access_log: bool = False,
+    ):
         self.workdir = Path(workdir)
         self.workers = workers
         self.extra_env = env or {}
         self.port = 0
         self.process: subprocess.Popen | None = None
         self.log_path = self.workdir / "gunicorn.log"
+        self.access_log_path = self.workdir / "access.log" if access_log else None
 
     def url(self, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -289,18 +326,7 @@ class Server:
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config=deploy/gunicorn.conf.py",
-                "dak_portal.wsgi",
-                f"--workers={self.workers}",
-                f"--bind=127.0.0.1:{self.port}",
-                "--worker-class=sync",
-                "--log-level=warning",
-                f"--error-logfile={self.log_path}",
-            ],
+            self.command(),
             cwd=BASE_DIR,
             env=env,
             stdout=log,
@@ -331,6 +357,42 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)  # its own session: the arbiter and workers
             process.wait(timeout=STOP_TIMEOUT_SECONDS)
+
+    def command(self) -> list[str]:
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config=deploy/gunicorn.conf.py",
+            "dak_portal.wsgi",
+            f"--workers={self.workers}",
+            f"--bind=127.0.0.1:{self.port}",
+            "--worker-class=sync",
+            "--log-level=warning",
+            f"--error-logfile={self.log_path}",
+        ]
+        if self.access_log_path is not None:
+            # One line per request: its time in the worker, in microseconds.
+            command += [f"--access-logfile={self.access_log_path}", "--access-logformat=%(D)s"]
+        return command
+
+    def access_log_mark(self) -> int:
+        """Where the access log ends now: ``server_times(mark)`` reads the requests after it."""
+        try:
+            return self.access_log_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def server_times(self, since: int) -> ServerTimes:
+        """The server times of the requests logged after ``since`` (``access_log_mark``)."""
+        if self.access_log_path is None:
+            raise RuntimeError("Server ohne Zugriffsprotokoll (access_log=True).")
+        with self.access_log_path.open("rb") as log:
+            log.seek(since)
+            lines = log.read().decode("ascii").split()
+        if not lines:
+            raise RuntimeError("Das Zugriffsprotokoll enthält keine Anfragen der Messung.")
+        return ServerTimes([int(line) / 1000 for line in lines])
 
     def get(self, path: str, *, cookies: dict[str, str] | None = None) -> tuple[int, str]:
         """One GET outside the load (status, body; redirects not followed), e.g. to check that

@@ -203,3 +203,44 @@ def test_a_post_with_the_session_passes_the_csrf_check(dak_user):
 def test_a_free_loopback_port_is_found():
     port = http.free_port()
     assert 1024 < port < 65536
+
+
+# --- the server's own times (gunicorn's access log) -------------------------------------------
+
+
+def test_percentiles_are_nearest_rank():
+    values = [float(n) for n in range(1, 101)]  # 1 … 100
+    assert http.percentile(values, 50) == 50
+    assert http.percentile(values, 99) == 99
+    assert http.percentile([7.0], 99) == 7
+    assert http.percentile([3.0, 1.0, 2.0], 50) == 2
+    with pytest.raises(ValueError):
+        http.percentile([], 50)
+
+
+def test_the_server_logs_each_request_s_time_only_when_asked(tmp_path):
+    assert not any("access-log" in part for part in http.Server(tmp_path).command())
+    command = http.Server(tmp_path, access_log=True).command()
+    assert f"--access-logfile={tmp_path / 'access.log'}" in command
+    assert "--access-logformat=%(D)s" in command  # microseconds
+
+
+def test_server_times_are_the_requests_after_the_mark_in_milliseconds(tmp_path):
+    server = http.Server(tmp_path, access_log=True)
+    assert server.access_log_mark() == 0  # no log yet
+    log = tmp_path / "access.log"
+    log.write_text("900000\n")  # the warm-up, before the mark
+    mark = server.access_log_mark()
+    with log.open("a") as more:
+        more.write("12500\n30000\n8000\n")
+    times = server.server_times(mark)
+    assert times.milliseconds == [12.5, 30.0, 8.0]
+    assert times.p50_ms == 12.5
+    assert times.p99_ms == 30.0
+    with pytest.raises(RuntimeError):
+        server.server_times(log.stat().st_size)  # nothing logged after that mark
+
+
+def test_a_server_without_access_log_has_no_server_times(tmp_path):
+    with pytest.raises(RuntimeError):
+        http.Server(tmp_path).server_times(0)
