@@ -239,9 +239,11 @@ def test_a_name_search_reads_the_keys_of_its_page_first(dak_client, django_asser
     with CaptureQueriesContext(connection) as queries:
         page = dak_client.get(LIST)
     assert len(rows_of(page)) == 3
-    reads = [q["sql"] for q in queries if "cases_case" in q["sql"] and "COUNT" not in q["sql"]]
-    # First the page's keys (only the id, the name condition, the list's order) ...
-    assert re.match(r"SELECT \S+\.\S*id\S* AS \S*pk\S* FROM", reads[0]), reads[0]
+    reads = [q["sql"] for q in queries if "cases_case" in q["sql"]]
+    assert len(reads) == 2, reads
+    # First the page's keys (only the id, the name condition, the list's order; the count
+    # rides along as a column) ...
+    assert re.match(r"SELECT \S+\.\S*id\S* AS \S*pk\S*, \(SELECT COUNT", reads[0]), reads[0]
     assert "LIKE" in reads[0]
     # ... then the rows by their keys alone, the name condition not tested again.
     assert " IN (" in reads[1]
@@ -334,3 +336,30 @@ def test_mariadb_a_name_search_reads_its_keys_from_the_index_alone(mariadb):
         assert plan["key"] == "case_datum_name_idx", (term, plan)
         assert "Using index" in plan["Extra"], (term, plan)
         assert "filesort" not in plan["Extra"], (term, plan)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mariadb_counts_the_list_once_per_statement_beside_the_page(dak_client, mariadb):
+    """The count is a column of the page's statement: MariaDB must evaluate it once (a
+    SUBQUERY, not a DEPENDENT SUBQUERY per row) and still read the page in index order."""
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.tests.test_list_views import bulk_cases
+
+    for number in range(30):
+        bulk_cases(40, nachname="Weiß", datum=dt.date(2025, 1, 6) + dt.timedelta(days=number))
+    analyze("cases_case")
+    with CaptureQueriesContext(connection) as queries:
+        html = dak_client.get(LIST).content.decode()
+    assert "mehr als 1.000 Fälle" in html
+    [page] = [q["sql"] for q in queries if "cases_case" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + page)
+        columns = [c[0] for c in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    kinds = [row["select_type"] for row in rows]
+    assert "SUBQUERY" in kinds, rows
+    assert "DEPENDENT SUBQUERY" not in kinds, rows
+    outer = rows[0]
+    assert outer["key"] == "case_datum_name_idx", rows
+    assert "filesort" not in (outer["Extra"] or ""), rows

@@ -343,6 +343,39 @@ def test_beyond_a_thousand_the_list_says_more_than_a_thousand(dak_client):
     assert "mehr als" not in html
 
 
+def test_a_page_and_its_count_are_read_together_and_deep_pages_count_nothing(dak_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bulk_cases(1001)
+    for query, statements, counts in (
+        ("", 1, True),  # rows and count in one statement
+        ("?seite=5", 1, True),
+        ("?seite=6", 2, True),  # keys (with the count), then the rows
+        ("?seite=20", 2, False),  # beyond the counted rows: "mehr als" without counting
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            html = dak_client.get(f"{LIST}{query}").content.decode()
+        reads = [q["sql"] for q in queries if "cases_case" in q["sql"]]
+        assert len(reads) == statements, (query, reads)
+        assert any("COUNT(*)" in sql for sql in reads) is counts, (query, reads)
+        assert "mehr als 1.000 Fälle" in html
+
+
+@pytest.mark.parametrize(("matching", "shown"), [(1000, "1.000 Fälle"), (1001, "mehr als 1.000")])
+def test_a_searched_list_is_counted_too(dak_client, matching, shown):
+    """A name search reads its keys first; the count rides along with them."""
+    from cases.views.list import SEARCH_SESSION_KEY
+
+    bulk_cases(matching, nachname="Weiß")
+    bulk_cases(30, nachname="Weber")
+    session = dak_client.session
+    session[SEARCH_SESSION_KEY] = "Weiss"
+    session.save()
+    html = dak_client.get(LIST).content.decode()
+    assert re.search(rf'data-testid="case-count">\s*{re.escape(shown)}', html)
+
+
 def test_a_page_past_the_end_says_so(dak_client):
     make_case()
     response = dak_client.get(f"{LIST}?seite=7")

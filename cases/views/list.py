@@ -6,6 +6,8 @@ of the filtered list."""
 import math
 
 from django.contrib import messages
+from django.db.models import IntegerField
+from django.db.models.expressions import RawSQL
 from django.http import FileResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -223,25 +225,31 @@ def _list_context(request, form, search):
         return context
     cases = case_list(user=request.user, filters=form.filters, search=search, sort=sort)
     offset = (page - 1) * PAGE_SIZE
-    # One row more than a page tells whether there is a next page, without counting.
+    # Within the first COUNT_LIMIT rows the page's query also counts the list, up to
+    # COUNT_LIMIT + 1 rows (cheap), as a column of its own: one statement, not two.
+    counted = offset + PAGE_SIZE + 1 <= COUNT_LIMIT
+    page_query = cases.annotate(counted=_limited_count(cases)) if counted else cases
+    # One row more than a page tells whether there is a next page.
     if offset < DIRECT_OFFSET_LIMIT and not (search and is_name_search(search)):
-        rows = list(cases.values(*LIST_FIELDS)[offset : offset + PAGE_SIZE + 1])
+        fields = (*LIST_FIELDS, "counted") if counted else LIST_FIELDS
+        rows = list(page_query.values(*fields)[offset : offset + PAGE_SIZE + 1])
+        count = rows[0]["counted"] if counted and rows else None
     else:
         # Deeper, and for a name search, the page's keys come first, from an index alone (the
         # skipped rows, and the newer cases of other names, are never read in full); then only
         # the rows of the page.
-        keys = list(cases.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
-        rows = _rows_in_order(keys)
+        fields = ("pk", "counted") if counted else ("pk",)
+        keyed = list(page_query.values_list(*fields)[offset : offset + PAGE_SIZE + 1])
+        count = keyed[0][1] if counted and keyed else None
+        rows = _rows_in_order([key[0] for key in keyed])
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if not has_next:
         total, exact = offset + len(rows), True
-    elif offset + PAGE_SIZE + 1 > COUNT_LIMIT:
+    elif not counted:
         total, exact = COUNT_LIMIT, False
     else:
-        # Counting at most COUNT_LIMIT + 1 rows (COUNT over a LIMIT subquery) stays cheap.
-        total = cases.order_by()[: COUNT_LIMIT + 1].count()
-        total, exact = min(total, COUNT_LIMIT), total <= COUNT_LIMIT
+        total, exact = min(count, COUNT_LIMIT), count <= COUNT_LIMIT
     context.update(
         table_rows=_table_rows(rows),
         icd_check_url=fixed_url("cases:icd_check"),
@@ -266,6 +274,16 @@ def _list_context(request, form, search):
     return context
 
 
+def _limited_count(cases):
+    """The number of cases of the list, counting at most COUNT_LIMIT + 1 of them, as a column:
+    COUNT over a LIMIT subquery (no whole-table COUNT), evaluated once per statement (it does
+    not depend on the row)."""
+    sql, params = cases.order_by().values("pk")[: COUNT_LIMIT + 1].query.sql_with_params()
+    # The ORM's own SQL for the list, its values as parameters.
+    limited = f"SELECT COUNT(*) FROM ({sql}) limited"  # noqa: S608
+    return RawSQL(limited, params, output_field=IntegerField())  # noqa: S611
+
+
 def _rows_in_order(keys):
     """The rows of these keys (already filtered and visible), in their order. By primary key
     alone: repeating the filters made MariaDB test a name search's condition again on every row
@@ -273,7 +291,7 @@ def _rows_in_order(keys):
     if not keys:
         return []
     position = {key: index for index, key in enumerate(keys)}
-    rows = list(Case.objects.filter(pk__in=keys).values(*LIST_FIELDS))
+    rows = list(Case.objects.filter(pk__in=keys).order_by().values(*LIST_FIELDS))
     rows.sort(key=lambda row: position[row["id"]])
     return rows
 
