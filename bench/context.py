@@ -47,6 +47,8 @@ def _reset_peak() -> bool:
 
 def percentile(values: list[float], p: float) -> float:
     """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    if not values:
+        raise ValueError("Keine Werte für ein Perzentil.")
     ordered = sorted(values)
     rank = max(1, -(-len(ordered) * p // 100))  # ceiling without floats
     return ordered[int(rank) - 1]

@@ -33,7 +33,6 @@ Reusable by every benchmark that measures pages or API endpoints::
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import shutil
@@ -46,6 +45,8 @@ import time
 from dataclasses import dataclass, field
 from http.client import HTTPConnection
 from pathlib import Path
+
+from bench.context import percentile
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WORKERS = 4
@@ -113,14 +114,6 @@ class WrkResult:
                 f"{self.socket_errors} bei {self.requests} Anfragen"
             )
         return self
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The nearest-rank percentile ``q`` (0 < q <= 100) of ``values``."""
-    if not values:
-        raise ValueError("Keine Werte für ein Perzentil.")
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
 
 
 @dataclass

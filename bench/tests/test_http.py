@@ -208,14 +208,18 @@ def test_a_free_loopback_port_is_found():
 # --- the server's own times (gunicorn's access log) -------------------------------------------
 
 
-def test_percentiles_are_nearest_rank():
+def test_server_times_use_nearest_rank_percentiles():
+    from bench.context import percentile
+
     values = [float(n) for n in range(1, 101)]  # 1 … 100
-    assert http.percentile(values, 50) == 50
-    assert http.percentile(values, 99) == 99
-    assert http.percentile([7.0], 99) == 7
-    assert http.percentile([3.0, 1.0, 2.0], 50) == 2
+    assert percentile(values, 50) == 50
+    assert percentile(values, 99) == 99
+    assert percentile([7.0], 99) == 7
+    assert percentile([3.0, 1.0, 2.0], 50) == 2
     with pytest.raises(ValueError):
-        http.percentile([], 50)
+        percentile([], 50)
+    times = http.ServerTimes([float(n) for n in range(100, 0, -1)])
+    assert (times.p50_ms, times.p99_ms) == (50, 99)
 
 
 def test_the_server_logs_each_request_s_time_only_when_asked(tmp_path):
