@@ -228,7 +228,7 @@ def test_a_name_search_pages_through_the_searched_list_in_its_order(dak_client):
     assert seen == expected
 
 
-def test_a_name_search_reads_the_keys_of_its_page_first(dak_client, django_assert_num_queries):
+def test_a_name_search_reads_the_keys_of_its_page_first(dak_client):
     from django.test.utils import CaptureQueriesContext
 
     from cases.tests.test_list_views import bulk_cases
