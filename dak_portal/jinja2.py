@@ -19,6 +19,7 @@ markupsafe's ``escape`` gives but as a plain string: ``escape`` wraps every resu
 
 from functools import lru_cache
 
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -55,6 +56,7 @@ def static_url(path):
 def _static_settings_changed(*, setting, **kwargs):
     if setting in {"STATIC_URL", "STATIC_ROOT", "STORAGES", "INSTALLED_APPS", "DEBUG"}:
         static_url.cache_clear()
+        _rendered_once.cache_clear()
 
 
 def url(name, *args):
@@ -129,3 +131,17 @@ def render_partial(template_name, context):
     base.html): rendered with exactly the ``context`` given, no request, no context
     processors."""
     return mark_safe(get_template(template_name, using="jinja2").render(context))  # noqa: S308
+
+
+def render_static_partial(template_name):
+    """A Jinja2 template that prints only fixed markup and static addresses (the head's assets
+    on every page), rendered once per process and remembered like those addresses; under
+    DEBUG rendered each time, so an edited template shows at once."""
+    if settings.DEBUG:
+        return render_partial(template_name, {})
+    return _rendered_once(template_name)
+
+
+@lru_cache(maxsize=32)
+def _rendered_once(template_name):
+    return render_partial(template_name, {})

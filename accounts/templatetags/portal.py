@@ -5,7 +5,7 @@ from django import forms, template
 from django.utils.safestring import mark_safe
 
 from accounts import audit
-from dak_portal.jinja2 import render_partial
+from dak_portal.jinja2 import render_partial, render_static_partial
 from dak_portal.reversing import fixed_url as _fixed_url
 
 register = template.Library()
@@ -45,8 +45,9 @@ def form_field(field, label=True):
 
 @register.simple_tag
 def page_assets():
-    """The style sheets, icons and scripts in every page's head (accounts/page_assets.jinja)."""
-    return render_partial("accounts/page_assets.jinja", {})
+    """The style sheets, icons and scripts in every page's head (accounts/page_assets.jinja),
+    the same on every page: rendered once per process."""
+    return render_static_partial("accounts/page_assets.jinja")
 
 
 @register.simple_tag(takes_context=True)

@@ -61,3 +61,39 @@ def test_the_names_in_the_bar_are_escaped(dak_client, dak_user):
     page = dak_client.get(reverse("cases:list")).content.decode()
     assert "&lt;b&gt;Jörg&lt;/b&gt;" in page
     assert "<b>Jörg</b>" not in page
+
+
+def test_the_head_s_assets_are_rendered_once_and_follow_the_static_settings(settings):
+    from unittest import mock
+
+    from dak_portal import jinja2 as portal_jinja2
+
+    portal_jinja2._rendered_once.cache_clear()
+    with mock.patch.object(
+        portal_jinja2, "render_partial", wraps=portal_jinja2.render_partial
+    ) as rendered:
+        first = render_to_string("404.html")
+        again = render_to_string("404.html")
+    assert first == again
+    assert '<link rel="stylesheet" href="/static/css/portal.css">' in first
+    assert [call.args[0] for call in rendered.call_args_list].count(
+        "accounts/page_assets.jinja"
+    ) == 1
+    settings.STATIC_URL = "/assets/"
+    assert '<link rel="stylesheet" href="/assets/css/portal.css">' in render_to_string("404.html")
+
+
+def test_under_debug_the_head_s_assets_are_rendered_each_time(settings):
+    from unittest import mock
+
+    from dak_portal import jinja2 as portal_jinja2
+
+    settings.DEBUG = True
+    with mock.patch.object(
+        portal_jinja2, "render_partial", wraps=portal_jinja2.render_partial
+    ) as rendered:
+        render_to_string("404.html")
+        render_to_string("404.html")
+    assert [call.args[0] for call in rendered.call_args_list].count(
+        "accounts/page_assets.jinja"
+    ) == 2
